@@ -1,0 +1,1 @@
+"""The ICM partnership portal."""

@@ -1,0 +1,109 @@
+"""The Casbin enforcer: built once per process, reloaded whenever the stored policy revision moves.
+
+Every worker compares the revision row with the one it loaded before it decides; a policy change
+bumps the row in the same transaction as the change. Unlike a pub/sub watcher this cannot miss an
+update: a worker that was restarting, or lost a notification, still reads the new revision on the
+next request. The price is one primary-key read per protected request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import casbin
+from casbin_async_sqlalchemy_adapter import Adapter
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from portal.access.models import CasbinRule, PolicyRevision
+
+# What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
+# (written by the seed and by `portal sync-roles`); this table is their source.
+ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
+    "tenant_admin": [("dashboard", "view"), ("user", "list"), ("user", "manage"), ("tenant", "view")],
+    "case_manager": [("dashboard", "view"), ("tenant", "view")],
+    "signatory": [("dashboard", "view"), ("tenant", "view")],
+    "coordinator": [("dashboard", "view"), ("tenant", "view")],
+    "employer_hr": [("dashboard", "view"), ("tenant", "view")],
+    "viewer": [("dashboard", "view"), ("tenant", "view")],
+}
+
+
+def role_subject(role: str) -> str:
+    return f"role:{role}"
+
+
+def user_subject(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def domain(tenant_id: int) -> str:
+    return f"tenant:{tenant_id}"
+
+
+class PolicyStore:
+    """Holds this process's enforcer and keeps it in step with the database."""
+
+    def __init__(self, engine: AsyncEngine, model_path: Path) -> None:
+        self._adapter = Adapter(engine, db_class=CasbinRule)
+        self._model_path = str(model_path)
+        self.enforcer: casbin.AsyncEnforcer | None = None
+        self.loaded_revision: int | None = None
+        self._lock = asyncio.Lock()
+
+    async def refresh(self, session: AsyncSession) -> None:
+        current = await current_revision(session)
+        if current == self.loaded_revision and self.enforcer is not None:
+            return
+        async with self._lock:
+            if current == self.loaded_revision and self.enforcer is not None:
+                return
+            enforcer = casbin.AsyncEnforcer(self._model_path, self._adapter)
+            await enforcer.load_policy()
+            self.enforcer, self.loaded_revision = enforcer, current
+
+    def allows(self, user_id: int, tenant_id: int, obj: str, act: str) -> bool:
+        """Fail closed: no enforcer, no policy, no grant."""
+        if self.enforcer is None:
+            return False
+        return bool(self.enforcer.enforce(user_subject(user_id), domain(tenant_id), obj, act))
+
+
+async def current_revision(session: AsyncSession) -> int:
+    value = await session.scalar(select(PolicyRevision.revision).where(PolicyRevision.id == 1))
+    return int(value or 0)
+
+
+async def bump_revision(session: AsyncSession) -> None:
+    result = await session.execute(
+        update(PolicyRevision).where(PolicyRevision.id == 1).values(revision=PolicyRevision.revision + 1)
+    )
+    if result.rowcount == 0:
+        session.add(PolicyRevision(id=1, revision=1))
+        await session.flush()
+
+
+async def write_memberships(session: AsyncSession, user_id: int, tenant_id: int, roles: list[str]) -> None:
+    """Replace the user's role lines in one tenant; call inside the transaction that changes the roles."""
+    await session.execute(
+        delete(CasbinRule).where(
+            CasbinRule.ptype == "g",
+            CasbinRule.v0 == user_subject(user_id),
+            CasbinRule.v2 == domain(tenant_id),
+        )
+    )
+    for role in sorted(set(roles)):
+        session.add(
+            CasbinRule(ptype="g", v0=user_subject(user_id), v1=role_subject(role), v2=domain(tenant_id))
+        )
+    await bump_revision(session)
+
+
+async def write_role_grants(session: AsyncSession) -> None:
+    """Make the stored role grants equal ROLE_GRANTS."""
+    await session.execute(delete(CasbinRule).where(CasbinRule.ptype == "p", CasbinRule.v0.like("role:%")))
+    for role, grants in ROLE_GRANTS.items():
+        for obj, act in grants:
+            session.add(CasbinRule(ptype="p", v0=role_subject(role), v1=obj, v2=act))
+    await bump_revision(session)

@@ -1,0 +1,103 @@
+"""create_app(): plugins, middleware, routes; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from portal import i18n
+from portal.access import require_permission
+from portal.access.policy import PolicyStore
+from portal.db import make_engine, make_sessionmaker
+from portal.settings import ROOT, Settings
+from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
+from portal.web import (
+    EXCEPTION_HANDLERS,
+    ActorMiddleware,
+    SecurityHeadersMiddleware,
+    provide_actor,
+    provide_db,
+)
+
+HTMX_VERSION = "2.0.4"
+
+
+def template_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        HTML_LANG=i18n.HTML_LANG,
+        current_language=i18n.current_language,
+        HTMX_VERSION=HTMX_VERSION,
+    )
+    return env
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    i18n.load_all()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            LoginController,
+            DashboardController,
+            TenantUsersController,
+            create_static_files_router(
+                path="/static",
+                directories=[ROOT / "static"],
+                name="static",
+                opt={"permission": "public"},
+                cache_control=None,
+            ),
+        ],
+        guards=[require_permission],
+        dependencies={"db": Provide(provide_db), "actor": Provide(provide_actor, sync_to_thread=False)},
+        middleware=[SecurityHeadersMiddleware(), ActorMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="portal_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            cookie_httponly=True,
+        ),
+        allowed_hosts=AllowedHostsConfig(
+            allowed_hosts=[*settings.allowed_hosts, *(f"{h}:{settings.port}" for h in settings.allowed_hosts)]
+        ),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        logging_config=LoggingConfig(log_exceptions="debug"),
+        openapi_config=None,  # HTML first: no JSON API to describe yet
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.policy = PolicyStore(engine, settings.policy_model)
+    return app

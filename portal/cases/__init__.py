@@ -1,0 +1,1 @@
+"""Clients, consent, engagements, referrals and case conferences."""

@@ -1,0 +1,185 @@
+"""The `portal` command: migrate, seed the demo, create tenants and users, verify the audit log, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from portal.settings import ROOT, VAR, Settings
+
+T = TypeVar("T")
+
+
+def _run_in_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    from portal.db import make_engine, make_sessionmaker
+
+    async def go() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def migrate_database(settings: Settings, revision: str = "head") -> None:
+    """Bring the schema to `revision`, then make reference data and role grants match the code."""
+    from alembic import command
+    from alembic.config import Config
+
+    from portal.access.policy import write_role_grants
+    from portal.tenants.seed import sync_places
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = settings.database_url
+    command.upgrade(config, revision)
+
+    async def reference(session):  # type: ignore[no-untyped-def]
+        await sync_places(session)
+        await write_role_grants(session)
+
+    _run_in_session(settings, reference)
+
+
+def downgrade_database(settings: Settings, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = settings.database_url
+    command.downgrade(config, revision)
+
+
+def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> list[dict]:
+    from portal.tenants.seed import seed_demo
+
+    logins = [vars(x) for x in _run_in_session(settings, seed_demo)]
+    target = logins_file or VAR / "demo-logins.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(logins, ensure_ascii=False, indent=2), encoding="utf-8")
+    return logins
+
+
+@click.group()
+def main() -> None:
+    """ICM partnership portal."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema and reference data."""
+    settings = Settings.from_env()
+    migrate_database(settings)
+    click.echo(f"Database is up to date: {settings.database_url.split('@')[-1]}")
+
+
+@main.command("seed-demo")
+def seed_demo_command() -> None:
+    """Add the Tashkent pilot's demo partners and users (safe to run again)."""
+    logins = seed_demo_database(Settings.from_env())
+    click.echo("Demo logins (password for all: %s):" % (logins[0]["password"] if logins else "-"))
+    for row in logins:
+        click.echo(f"  {row['login']:<20} {row['tenant']:<28} {', '.join(row['roles'])}")
+    click.echo(f"Written to {VAR / 'demo-logins.json'}")
+
+
+@main.command("create-tenant")
+@click.option("--slug", required=True)
+@click.option("--kind", required=True)
+@click.option("--region", required=True, help="Region code, e.g. tashkent-city")
+@click.option("--district", default=None)
+@click.option("--name-uz", required=True)
+@click.option("--name-uz-cyrl", required=True)
+@click.option("--name-ru", required=True)
+@click.option("--name-en", required=True)
+def create_tenant(slug, kind, region, district, name_uz, name_uz_cyrl, name_ru, name_en) -> None:  # type: ignore[no-untyped-def]
+    """Register a partner organisation."""
+    from portal.tenants.seed import SeedError, ensure_tenant
+
+    names = {"uz": name_uz, "uz_Cyrl": name_uz_cyrl, "ru": name_ru, "en": name_en}
+    try:
+        tenant = _run_in_session(
+            Settings.from_env(),
+            lambda s: ensure_tenant(s, slug=slug, kind=kind, names=names, region=region, district=district),
+        )
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Tenant {tenant.slug} (id {tenant.id})")
+
+
+@main.command("create-user")
+@click.option("--login", required=True)
+@click.option("--full-name", required=True)
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.password_option()
+def create_user(login, full_name, tenant_slug, roles, password) -> None:  # type: ignore[no-untyped-def]
+    """Create a user (or add a membership) in a tenant."""
+    from sqlalchemy import select
+
+    from portal.tenants.models import Tenant
+    from portal.tenants.seed import SeedError, ensure_user
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+        if tenant is None:
+            raise SeedError(f"no tenant {tenant_slug!r}")
+        return await ensure_user(
+            session,
+            login=login.strip().lower(),
+            full_name=full_name,
+            password=password,
+            tenant=tenant,
+            roles=list(roles),
+        )
+
+    try:
+        user = _run_in_session(Settings.from_env(), work)
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"User {user.login} (id {user.id})")
+
+
+@main.command("verify-audit")
+def verify_audit() -> None:
+    """Check the audit log's hash chain; exit 1 if any entry was changed or removed."""
+    from portal.access.audit import verify_chain
+
+    report = _run_in_session(Settings.from_env(), verify_chain)
+    if report.intact:
+        click.echo(f"Audit log intact: {report.entries} entries")
+        return
+    click.echo(f"Audit log BROKEN at entry {report.first_broken_id}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)"
+)
+def serve(workers: int) -> None:
+    """Serve the portal."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("Several workers need PostgreSQL (set DATABASE_URL)")
+    click.echo(f"Serving on http://{settings.host}:{settings.port}")
+    uvicorn.run(
+        "portal.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )

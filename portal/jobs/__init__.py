@@ -1,0 +1,1 @@
+"""Employers, quotas, job-carving requests, carved job offers and subsidies."""

@@ -1,0 +1,1 @@
+"""Partnership agreements: drafting, versions, online signatures and the policy they compile into."""

@@ -1,0 +1,1 @@
+"""Monitoring and evaluation: placements and job retention."""

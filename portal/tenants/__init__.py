@@ -1,0 +1,1 @@
+"""Partner organisations (tenants), their users, memberships and sign-in."""

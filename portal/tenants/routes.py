@@ -1,0 +1,196 @@
+"""Sign-in, sign-out, tenant and language switching, the dashboard and tenant user administration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+
+from portal import i18n
+from portal.access import authenticated, permission, public
+from portal.db import utcnow
+from portal.i18n import gettext as _
+from portal.tenants import services
+from portal.tenants.models import ROLES
+from portal.web import DB, CurrentActor, MaybeActor, page, safe_next, see_other, session_cookie
+
+
+def _client_address(request: Request) -> str:
+    # Only the socket peer: a forwarded-for header is whatever the client wants it to be.
+    return request.client.host if request.client else "unknown"
+
+
+def limits(request: Request) -> services.Limits:
+    s = request.app.state.settings
+    return services.Limits(
+        max_failures=s.login_max_failures,
+        window=timedelta(minutes=s.login_window_minutes),
+        session_lifetime=timedelta(hours=s.session_hours),
+    )
+
+
+class LoginController(Controller):
+    path = "/"
+
+    @get("/login", name="login", opt=public())
+    async def login_form(self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None) -> Response:
+        if actor is not None:
+            return see_other(request, safe_next(next))
+        return page("tenants/login.html", next=safe_next(next, ""), login="", error=None)
+
+    @post("/login", name="login_submit", opt=public())
+    async def login(self, request: Request, db: DB) -> Response:
+        form = await request.form()
+        login, password = str(form.get("login", "")), str(form.get("password", ""))
+        target = safe_next(str(form.get("next", "")))
+        if not request.app.state.settings.local_login:
+            raise NotFoundException
+        try:
+            token = await services.sign_in(
+                db,
+                login=login,
+                password=password,
+                address=_client_address(request),
+                limits=limits(request),
+                now=utcnow(),
+                previous_token=request.cookies.get("portal_session"),
+            )
+        except services.LoginRefused as refused:
+            await db.commit()  # keep the failed attempt: it is what the rate limit counts
+            return page(
+                "tenants/login.html",
+                status_code=429 if refused.throttled else 422,
+                next=target,
+                login=login,
+                error=refused.message,
+            )
+        response = see_other(request, target)
+        response.set_cookie(
+            session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds()))
+        )
+        return response
+
+    @post("/logout", name="logout", opt=authenticated())
+    async def logout(self, request: Request, db: DB) -> Response:
+        await services.sign_out(db, request.cookies.get("portal_session"))
+        response = see_other(request, "/login")
+        response.set_cookie(session_cookie(request, None))
+        return response
+
+    @post("/tenant", name="switch_tenant", opt=authenticated())
+    async def switch(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        form = await request.form()
+        try:
+            tenant_id = int(str(form.get("tenant_id", "")))
+        except ValueError:
+            tenant_id = -1
+        if not await services.switch_tenant(db, actor, tenant_id):
+            raise NotFoundException
+        return see_other(request, "/")
+
+    @post("/language", name="set_language", opt=public())
+    async def language(self, request: Request, db: DB, actor: MaybeActor) -> Response:
+        form = await request.form()
+        language = str(form.get("language", ""))
+        if language not in i18n.LANGUAGES:
+            language = i18n.DEFAULT_LANGUAGE
+        await services.remember_language(db, actor, language)
+        response = see_other(request, safe_next(str(form.get("next", ""))))
+        response.set_cookie(
+            key=i18n.LANGUAGE_COOKIE,
+            value=language,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=request.app.state.settings.secure_cookies,
+        )
+        return response
+
+    @get("/health", name="health", opt=public(), media_type="text/plain")
+    async def health(self) -> str:
+        return "ok"
+
+
+class DashboardController(Controller):
+    path = "/"
+
+    @get("/", name="dashboard", opt=permission("dashboard", "view"))
+    async def dashboard(self, db: DB, actor: CurrentActor) -> Response:
+        users = await services.list_tenant_users(db, actor.tenant_id) if "tenant_admin" in actor.roles else []
+        return page("tenants/dashboard.html", users_count=len(users))
+
+
+def _user_form(form) -> services.UserForm:  # type: ignore[no-untyped-def]
+    version = str(form.get("version", ""))
+    return services.UserForm(
+        login=str(form.get("login", "")),
+        full_name=str(form.get("full_name", "")),
+        email=str(form.get("email", "")),
+        roles=[str(r) for r in form.getall("roles", []) if str(r) in ROLES],
+        password=str(form.get("password", "")),
+        is_active=form.get("is_active") == "on",
+        version=int(version) if version.isdigit() else None,
+    )
+
+
+class TenantUsersController(Controller):
+    path = "/admin/users"
+
+    @get("/", name="users", opt=permission("user", "list"))
+    async def index(self, db: DB, actor: CurrentActor) -> Response:
+        return page("tenants/users.html", users=await services.list_tenant_users(db, actor.tenant_id))
+
+    @get("/new", name="user_new", opt=permission("user", "manage"))
+    async def new(self) -> Response:
+        return page(
+            "tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES
+        )
+
+    @post("/", name="user_create", opt=permission("user", "manage"))
+    async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        form = _user_form(await request.form())
+        if await services.create_tenant_user(db, actor, form, utcnow()) is None:
+            form.password = ""
+            return page("tenants/user_form.html", status_code=422, form=form, user=None, roles=ROLES)
+        return see_other(request, "/admin/users")
+
+    @get("/{user_id:int}", name="user_edit", opt=permission("user", "manage"))
+    async def edit(self, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
+        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
+        if user is None:
+            raise NotFoundException
+        form = services.UserForm(
+            login=user.login,
+            full_name=user.full_name,
+            email=user.email,
+            roles=list(user.roles),
+            is_active=user.is_active,
+            version=user.version,
+        )
+        return page("tenants/user_form.html", form=form, user=user, roles=ROLES)
+
+    @post("/{user_id:int}", name="user_update", opt=permission("user", "manage"))
+    async def update(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
+        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
+        if user is None:
+            raise NotFoundException
+        form = _user_form(await request.form())
+        form.login = user.login
+        try:
+            saved = await services.update_tenant_user(db, actor, user_id, form, utcnow())
+        except services.EditConflict:
+            await db.rollback()
+            current = await services.get_tenant_user(db, actor.tenant_id, user_id)
+            if current is None:
+                raise NotFoundException from None
+            form.version = current.version
+            form.errors["form"] = _(
+                "Someone else changed this user while you were editing, so your changes were not saved. "
+                "Their saved values are shown above; your changes are kept in the form. Check and save again."
+            )
+            return page("tenants/user_form.html", status_code=409, form=form, user=current, roles=ROLES)
+        if not saved:
+            return page("tenants/user_form.html", status_code=422, form=form, user=user, roles=ROLES)
+        return see_other(request, "/admin/users")

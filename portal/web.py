@@ -1,0 +1,220 @@
+"""HTTP plumbing shared by every area: who is asking, in which language, headers, pages, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.enums import ScopeType
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.middleware import ASGIMiddleware
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import i18n
+from portal.access.guard import Actor
+from portal.db import utcnow
+from portal.i18n import gettext as _
+from portal.tenants import services as tenant_services
+
+SESSION_COOKIE = "portal_session"
+
+# Handler parameter types for the app-level dependencies.
+DB = NamedDependency[AsyncSession]
+CurrentActor = NamedDependency[Actor]
+MaybeActor = NamedDependency[Actor | None]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _value in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                if not is_static and b"cache-control" not in names:
+                    # Pages carry personal data: never kept by the browser or a proxy.
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+class ActorMiddleware(ASGIMiddleware):
+    """Puts the signed-in actor (or None) and the request's language into the scope."""
+
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = "^/static/"
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request: Request = Request(scope)
+        token = request.cookies.get(SESSION_COOKIE)
+        actor = None
+        language = None
+        if token:
+            async with scope["litestar_app"].state.sessionmaker() as session:
+                actor = await tenant_services.load_actor(session, token, utcnow())
+                if actor is not None:
+                    language = actor.language
+        chosen = i18n.choose_language(
+            request.cookies.get(i18n.LANGUAGE_COOKIE), language, request.headers.get("accept-language")
+        )
+        i18n.set_language(chosen)
+        state = scope.setdefault("state", {})
+        state["actor"] = actor
+        state["language"] = chosen
+        await next_app(scope, receive, send)
+
+
+async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: committed after the handler returns, rolled back if it raises."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+def provide_actor(request: Request) -> Any:
+    return request.scope.get("state", {}).get("actor")
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def page(template: str, status_code: int = 200, **context: Any) -> Template:
+    """A full page (or, for a non-boosted HTMX request, the fragment template named by the caller)."""
+    return Template(
+        template_name=template, context=context, status_code=status_code, headers={"Vary": "HX-Request"}
+    )
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths: an open redirect would let a phishing link borrow the portal's name."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
+    return target
+
+
+def see_other(request: Request, target: str) -> Response:
+    """Post/Redirect/Get that also works for HTMX requests."""
+    if request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true":
+        return Response(content=b"", status_code=204, headers={"HX-Redirect": target})
+    return Redirect(path=target, status_code=303)
+
+
+def session_cookie(request: Request, token: str | None, max_age: int | None = None) -> Cookie:
+    settings = request.app.state.settings
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token or "",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+        max_age=max_age if token else 0,
+    )
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    return page("errors/error.html", status_code=status, title=title, message=message)
+
+
+def not_authorized(request: Request, exc: Exception) -> Response:
+    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if request.headers.get("hx-request") == "true":
+        return Response(content=b"", status_code=401, headers={"HX-Redirect": target})
+    return Redirect(path=target, status_code=303)
+
+
+def forbidden(request: Request, exc: Exception) -> Response:
+    if "CSRF" in str(getattr(exc, "detail", "")):
+        return _error_page(
+            request,
+            403,
+            _("The form has expired"),
+            _("For your safety this form could not be accepted. Go back, reload the page and send it again."),
+        )
+    return _error_page(
+        request, 403, _("Not allowed"), _("Your role in this organisation does not allow this action.")
+    )
+
+
+def not_found(request: Request, exc: Exception) -> Response:
+    return _error_page(
+        request, 404, _("Page not found"), _("There is nothing here, or you do not have access to it.")
+    )
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 429:
+        return _error_page(request, 429, _("Too many requests"), _("Wait a little and try again."))
+    if exc.status_code >= 500:
+        return server_error(request, exc)
+    return _error_page(
+        request, exc.status_code, _("The request could not be handled"), _("Check the address and try again.")
+    )
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    request.logger.exception("Unhandled error", exc_info=exc)
+    return _error_page(
+        request,
+        500,
+        _("Something went wrong"),
+        _("The portal could not finish this request. Nothing was saved. Try again in a moment."),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    NotAuthorizedException: not_authorized,
+    PermissionDeniedException: forbidden,
+    NotFoundException: not_found,
+    HTTPException: http_error,
+    Exception: server_error,
+}
