@@ -25,6 +25,7 @@ from portal import i18n
 from portal.access.guard import Actor
 from portal.db import utcnow
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.tenants import services as tenant_services
 
 SESSION_COOKIE = "portal_session"
@@ -162,7 +163,16 @@ def session_cookie(request: Request, token: str | None, max_age: int | None = No
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
-    return page("errors/error.html", status_code=status, title=title, message=message)
+    """An error page in the user's language; `title` and `message` are msgids marked with `lazy`."""
+    state = request.scope.setdefault("state", {})
+    if "language" not in state:
+        # No route matched, so the actor middleware never ran: choose from what the request says.
+        state["language"] = i18n.choose_language(
+            request.cookies.get(i18n.LANGUAGE_COOKIE), None, request.headers.get("accept-language")
+        )
+        state.setdefault("actor", None)
+    i18n.set_language(state["language"])
+    return page("errors/error.html", status_code=status, title=_(title), message=_(message))
 
 
 def not_authorized(request: Request, exc: Exception) -> Response:
@@ -177,27 +187,32 @@ def forbidden(request: Request, exc: Exception) -> Response:
         return _error_page(
             request,
             403,
-            _("The form has expired"),
-            _("For your safety this form could not be accepted. Go back, reload the page and send it again."),
+            lazy("The form has expired"),
+            lazy(
+                "For your safety this form could not be accepted. Go back, reload the page and send it again."
+            ),
         )
     return _error_page(
-        request, 403, _("Not allowed"), _("Your role in this organisation does not allow this action.")
+        request, 403, lazy("Not allowed"), lazy("Your role in this organisation does not allow this action.")
     )
 
 
 def not_found(request: Request, exc: Exception) -> Response:
     return _error_page(
-        request, 404, _("Page not found"), _("There is nothing here, or you do not have access to it.")
+        request, 404, lazy("Page not found"), lazy("There is nothing here, or you do not have access to it.")
     )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 429:
-        return _error_page(request, 429, _("Too many requests"), _("Wait a little and try again."))
+        return _error_page(request, 429, lazy("Too many requests"), lazy("Wait a little and try again."))
     if exc.status_code >= 500:
         return server_error(request, exc)
     return _error_page(
-        request, exc.status_code, _("The request could not be handled"), _("Check the address and try again.")
+        request,
+        exc.status_code,
+        lazy("The request could not be handled"),
+        lazy("Check the address and try again."),
     )
 
 
@@ -206,8 +221,8 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _error_page(
         request,
         500,
-        _("Something went wrong"),
-        _("The portal could not finish this request. Nothing was saved. Try again in a moment."),
+        lazy("Something went wrong"),
+        lazy("The portal could not finish this request. Nothing was saved. Try again in a moment."),
     )
 
 
