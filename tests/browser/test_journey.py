@@ -19,6 +19,11 @@ INSON = {"ru": "Центр социальных услуг «INSON» Юнуса�
 def walk_the_journey(page: Page, portal: Portal) -> None:
     page.goto(f"{portal.url}/admin/users")
     expect(page).to_have_url(f"{portal.url}/login?next=/admin/users")
+    page.locator("#login").fill("coordinator")
+    page.locator("#password").fill("not-the-password")
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.locator("#login-error")).to_have_text("Login yoki parol noto‘g‘ri.")
+    expect(page.locator("#login")).to_have_value("coordinator")
     sign_in(page, portal, "coordinator")
     tenant = page.get_by_test_id("current-tenant")
     expect(tenant).to_have_text(PES["uz"])
@@ -65,7 +70,9 @@ def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(browser, 
     assert htmx_requests, "no request went through HTMX: hx-boost is not active"
     csp = [c for c in complaints if "Content Security Policy" in c or "Refused to" in c]
     assert not csp, "\n".join(csp)
-    assert not complaints, "\n".join(complaints)
+    # Chromium logs every 4xx answer; the 422 of the refused password is the one the journey expects.
+    expected = "Failed to load resource: the server responded with a status of 422"
+    assert not [c for c in complaints if expected not in c], "\n".join(complaints)
 
 
 def test_the_journey_works_without_javascript(browser, fresh_portal: Portal) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,118 @@
+"""axe-core finds no WCAG (or best-practice) violation on any page, in any of the four languages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from portal import i18n
+from tests.browser.conftest import Portal, sign_in
+
+pytestmark = pytest.mark.browser
+
+axe = Axe()
+
+
+def violations(page: Page) -> list[str]:
+    results = axe.run(page)
+    found = []
+    for violation in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    return found
+
+
+def reflow_problems(page: Page) -> list[str]:
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing needs scrolling sideways (tables scroll alone)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 720})
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        if size:
+            page.set_viewport_size(size)
+    return [f"reflow: the page is {width}px wide at 320px"] if width > 320 else []
+
+
+def pages(page: Page, portal: Portal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
+    """Opens each page in turn and yields its description once it is on screen."""
+    page.goto(f"{portal.url}/login")
+    yield "login"
+    page.locator("#login").fill(f"nobody.{language.lower()}")
+    page.locator("#password").fill("not-the-password")
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.locator("#login-error")).to_be_visible()
+    yield "login with an error"
+    page.goto(f"{portal.url}/no-such-page")
+    yield "404 for a stranger"
+
+    for persona in ["pes.admin", "pes.case", "pes.sign", "coordinator", "toqimachi.hr", "inspector"]:
+        page = new_page()
+        sign_in(page, portal, persona)
+        yield f"dashboard of {persona}"
+        if persona == "pes.case":
+            page.goto(f"{portal.url}/admin/users")
+            yield "403 for a case manager"
+        if persona != "pes.admin":
+            continue
+        page.goto(f"{portal.url}/admin/users")
+        yield "users"
+        edit = page.locator("tr", has_text="pes.case").get_by_role("link").get_attribute("href")
+        page.goto(f"{portal.url}/admin/users/new")
+        yield "new user"
+        page.locator("#login").fill("Bad Login!")
+        page.locator("#role-viewer").uncheck()
+        page.locator("form.stacked button[type=submit]").click()
+        expect(page.locator("#login-error")).to_be_visible()
+        yield "new user with errors"
+        page.goto(f"{portal.url}{edit}")
+        yield "edit user"
+        page.locator("#full_name").fill("")
+        page.locator("form.stacked button[type=submit]").click()
+        expect(page.locator("#full_name-error")).to_be_visible()
+        yield "edit user with errors"
+        page.goto(f"{portal.url}/admin/users/999999")
+        yield "404 for a member"
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_no_page_has_an_accessibility_violation(browser: Browser, portal: Portal, language: str) -> None:
+    context = browser.new_context()
+    context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": language, "url": portal.url}])
+    opened = [context.new_page()]
+
+    def new_page() -> Page:
+        context.clear_cookies(name="portal_session")
+        opened.append(context.new_page())
+        return opened[-1]
+
+    report: list[str] = []
+    checked = 0
+    try:
+        for description in pages(opened[0], portal, language, new_page):
+            current = opened[-1]
+            expect(current.locator("html")).to_have_attribute("lang", i18n.HTML_LANG[language])
+            report.extend(f"[{description}] {v}" for v in violations(current))
+            report.extend(f"[{description}] {v}" for v in reflow_problems(current))
+            checked += 1
+    finally:
+        context.close()
+    assert checked >= 15
+    assert not report, f"{len(report)} violations in {language}:\n" + "\n".join(report)
+
+
+def test_axe_does_report_a_violation_when_there_is_one(browser: Browser, portal: Portal) -> None:
+    # The control for the test above: zero must mean "checked and clean", not "never ran".
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{portal.url}/login")
+        assert violations(page) == []
+        page.evaluate("document.querySelector('label[for=login]').remove()")
+        found = violations(page)
+    finally:
+        context.close()
+    assert any(v.startswith("label ") for v in found), found
