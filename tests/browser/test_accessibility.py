@@ -116,3 +116,27 @@ def test_axe_does_report_a_violation_when_there_is_one(browser: Browser, portal:
     finally:
         context.close()
     assert any(v.startswith("label ") for v in found), found
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_the_skip_link_comes_first_shows_its_focus_and_leads_to_the_content(
+    browser: Browser, portal: Portal, javascript: bool
+) -> None:
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        sign_in(page, portal, "pes.admin")
+        page.keyboard.press("Tab")
+        skip = page.locator("a.skip-link")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
+        assert skip.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(
+            page.get_by_role("link", name="Manage users and roles").or_(page.locator("main a").first)
+        ).to_be_focused()
+    finally:
+        context.close()
