@@ -3,6 +3,7 @@ each of the four languages, and the language is chosen as the user expects."""
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,9 +196,15 @@ def test_every_page_renders_in_each_language_with_nothing_untranslated(
 
 def test_the_missing_recorder_does_notice_an_untranslated_string(missing_translations: set) -> None:  # type: ignore[type-arg]
     # Proves the page test above would fail on a gap rather than pass because nothing is recorded.
-    i18n.set_language("ru")
-    assert i18n.gettext("Sign in") != "Sign in"
-    assert i18n.gettext("A sentence nobody translated") == "A sentence nobody translated"
+
+    def in_russian() -> tuple[str, str]:
+        i18n.set_language("ru")
+        return i18n.gettext("Sign in"), i18n.gettext("A sentence nobody translated")
+
+    # In a copied context, so the language chosen here does not leak into later tests.
+    translated, untranslated = contextvars.copy_context().run(in_russian)
+    assert translated == "Войти"
+    assert untranslated == "A sentence nobody translated"
     assert missing_translations == {("ru", "A sentence nobody translated")}
 
 
