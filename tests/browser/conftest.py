@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from portal.settings import ROOT
-from tests.conftest import IN_CI, SECRET
+from tests.conftest import DEMO_PASSWORD, IN_CI, SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -129,9 +129,6 @@ def browser(sqlite_template: tuple[Path, list[dict]]):  # type: ignore[no-untype
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-DEMO_PASSWORD = "icm-demo-2026"
 
 
 def sign_in(page, portal: Portal, user: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
