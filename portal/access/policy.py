@@ -94,9 +94,7 @@ async def write_memberships(session: AsyncSession, user_id: int, tenant_id: int,
         )
     )
     for role in sorted(set(roles)):
-        session.add(
-            CasbinRule(ptype="g", v0=user_subject(user_id), v1=role_subject(role), v2=domain(tenant_id))
-        )
+        session.add(CasbinRule(ptype="g", v0=user_subject(user_id), v1=role_subject(role), v2=domain(tenant_id)))
     await bump_revision(session)
 
 

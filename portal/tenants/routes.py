@@ -144,9 +144,7 @@ class TenantUsersController(Controller):
 
     @get("/new", name="user_new", opt=permission("user", "manage"))
     async def new(self) -> Response:
-        return page(
-            "tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES
-        )
+        return page("tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES)
 
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:

@@ -275,9 +275,7 @@ def _check_common(form: UserForm) -> None:
         form.errors["roles"] = _("Choose at least one role.")
 
 
-async def create_tenant_user(
-    session: AsyncSession, actor: Actor, form: UserForm, now: datetime
-) -> int | None:
+async def create_tenant_user(session: AsyncSession, actor: Actor, form: UserForm, now: datetime) -> int | None:
     """Create a user with a membership in the actor's tenant; on bad input fill form.errors."""
     login = form.login.strip().lower()
     if not LOGIN_RE.fullmatch(login):
@@ -319,9 +317,7 @@ class EditConflict(Exception):
     """Someone else saved this record since the form was opened."""
 
 
-async def update_tenant_user(
-    session: AsyncSession, actor: Actor, user_id: int, form: UserForm, now: datetime
-) -> bool:
+async def update_tenant_user(session: AsyncSession, actor: Actor, user_id: int, form: UserForm, now: datetime) -> bool:
     """Change a member's name, e-mail, roles and whether they may act for this tenant."""
     membership = await session.scalar(
         select(Membership).where(Membership.tenant_id == actor.tenant_id, Membership.user_id == user_id)
@@ -349,9 +345,7 @@ async def update_tenant_user(
     await write_memberships(session, user_id, actor.tenant_id, form.roles if form.is_active else [])
     if was_active and not form.is_active:
         await session.execute(
-            delete(LoginSession).where(
-                LoginSession.user_id == user_id, LoginSession.tenant_id == actor.tenant_id
-            )
+            delete(LoginSession).where(LoginSession.user_id == user_id, LoginSession.tenant_id == actor.tenant_id)
         )
     await audit.record(
         session,
