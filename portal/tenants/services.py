@@ -359,3 +359,44 @@ async def update_tenant_user(session: AsyncSession, actor: Actor, user_id: int, 
         now=now,
     )
     return True
+
+
+# --- own account ----------------------------------------------------------------------------
+
+
+@dataclass
+class PasswordForm:
+    current: str = ""
+    new: str = ""
+    confirm: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def change_password(session: AsyncSession, actor: Actor, form: PasswordForm, now: datetime) -> bool:
+    """Set a new password after checking the current one; every other session of the user ends."""
+    user = await session.get(User, actor.user_id)
+    assert user is not None
+    if not password_matches(user.password_hash, form.current):
+        form.errors["current"] = _("This is not your current password.")
+    if len(form.new) < MIN_PASSWORD:
+        form.errors["new"] = _("The password needs at least %(n)d characters.") % {"n": MIN_PASSWORD}
+    elif form.new == form.current:
+        form.errors["new"] = _("Choose a password different from the current one.")
+    if form.new != form.confirm:
+        form.errors["confirm"] = _("The two new passwords differ.")
+    if form.errors:
+        return False
+    user.password_hash = hash_password(form.new)
+    await session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != actor.session_id)
+    )
+    await audit.record(
+        session,
+        action="password_changed",
+        object_type="user",
+        object_id=user.id,
+        actor_user_id=user.id,
+        actor_tenant_id=actor.tenant_id,
+        now=now,
+    )
+    return True
