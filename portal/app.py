@@ -20,7 +20,7 @@ from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
 from portal.settings import ROOT, Settings
-from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
+from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LoginController,
             DashboardController,
             TenantUsersController,
+            AccountController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],

@@ -118,9 +118,7 @@ def is_htmx(request: Request) -> bool:
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
     """A full page (or, for a non-boosted HTMX request, the fragment template named by the caller)."""
-    return Template(
-        template_name=template, context=context, status_code=status_code, headers={"Vary": "HX-Request"}
-    )
+    return Template(template_name=template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -128,13 +126,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
 
@@ -188,9 +180,7 @@ def forbidden(request: Request, exc: Exception) -> Response:
             request,
             403,
             lazy("The form has expired"),
-            lazy(
-                "For your safety this form could not be accepted. Go back, reload the page and send it again."
-            ),
+            lazy("For your safety this form could not be accepted. Go back, reload the page and send it again."),
         )
     return _error_page(
         request, 403, lazy("Not allowed"), lazy("Your role in this organisation does not allow this action.")

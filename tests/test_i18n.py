@@ -15,11 +15,9 @@ from litestar.testing import TestClient
 
 from portal import i18n
 from portal.settings import ROOT
-from tests.conftest import login, post_form
+from tests.conftest import DEMO_PASSWORD, login, post_form
 
-CATALOGUES = {
-    language: i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po" for language in i18n.LANGUAGES
-}
+CATALOGUES = {language: i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po" for language in i18n.LANGUAGES}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +41,7 @@ def fresh_extraction(tmp_path_factory: pytest.TempPathFactory) -> dict[str, obje
     )
     with pot.open("rb") as fh:
         template = read_po(fh)
-    return {
-        message.id if isinstance(message.id, str) else message.id[0]: message
-        for message in template
-        if message.id
-    }
+    return {message.id if isinstance(message.id, str) else message.id[0]: message for message in template if message.id}
 
 
 def _read(path: Path, language: str):  # type: ignore[no-untyped-def]
@@ -132,6 +126,20 @@ def every_page(client: TestClient, make_client, language: str) -> Iterator[tuple
         login(browser, persona)
         browsers[persona] = browser
         yield f"dashboard of {persona}", browser.get("/")
+    signatory = browsers["pes.sign"]
+    yield "password form", signatory.get("/account/password")
+    yield (
+        "password form with errors",
+        post_form(signatory, "/account/password", {"current": "wrong", "new": "short", "confirm": "other"}),
+    )
+    yield (
+        "password changed",
+        post_form(
+            signatory,
+            "/account/password",
+            {"current": DEMO_PASSWORD, "new": "a-new-long-secret", "confirm": "a-new-long-secret"},
+        ),
+    )
     admin = browsers["pes.admin"]
     yield "users", admin.get("/admin/users")
     yield "new user", admin.get("/admin/users/new")

@@ -146,9 +146,7 @@ class TenantUsersController(Controller):
 
     @get("/new", name="user_new", opt=permission("user", "manage"))
     async def new(self) -> Response:
-        return page(
-            "tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES
-        )
+        return page("tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES)
 
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
@@ -196,3 +194,21 @@ class TenantUsersController(Controller):
         if not saved:
             return page("tenants/user_form.html", status_code=422, form=form, user=user, roles=ROLES)
         return see_other(request, "/admin/users")
+
+
+class AccountController(Controller):
+    path = "/account"
+
+    @get("/password", name="password_form", opt=authenticated())
+    async def password_form(self) -> Response:
+        return page("tenants/password.html", form=services.PasswordForm(), saved=False)
+
+    @post("/password", name="password_change", opt=authenticated())
+    async def password_change(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        data = await request.form()
+        form = services.PasswordForm(
+            current=str(data.get("current", "")), new=str(data.get("new", "")), confirm=str(data.get("confirm", ""))
+        )
+        if not await services.change_password(db, actor, form, utcnow()):
+            return page("tenants/password.html", status_code=422, form=services.PasswordForm(errors=form.errors))
+        return page("tenants/password.html", form=services.PasswordForm(), saved=True)

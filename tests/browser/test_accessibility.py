@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from portal import i18n
 from tests.browser.conftest import Portal, sign_in
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +38,27 @@ def reflow_problems(page: Page) -> list[str]:
     return [f"reflow: the page is {width}px wide at 320px"] if width > 320 else []
 
 
+def change_password(page: Page, current: str, new: str, confirm: str) -> None:
+    page.locator("#current").fill(current)
+    page.locator("#new").fill(new)
+    page.locator("#confirm").fill(confirm)
+    page.locator("form.stacked button[type=submit]").click()
+
+
+def password_pages(page: Page, portal: Portal) -> Iterator[str]:
+    page.goto(f"{portal.url}/account/password")
+    yield "password form"
+    change_password(page, "wrong", "short", "other")
+    expect(page.locator("#current-error")).to_be_visible()
+    yield "password form with errors"
+    change_password(page, DEMO_PASSWORD, "a-new-long-secret", "a-new-long-secret")
+    expect(page.locator(".notice")).to_be_visible()
+    yield "password changed"
+    # Back to the demo password: the other languages' runs sign in with it on the same portal.
+    change_password(page, "a-new-long-secret", DEMO_PASSWORD, DEMO_PASSWORD)
+    expect(page.locator(".notice")).to_be_visible()
+
+
 def pages(page: Page, portal: Portal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
     """Opens each page in turn and yields its description once it is on screen."""
     page.goto(f"{portal.url}/login")
@@ -56,6 +78,8 @@ def pages(page: Page, portal: Portal, language: str, new_page: Callable[[], Page
         if persona == "pes.case":
             page.goto(f"{portal.url}/admin/users")
             yield "403 for a case manager"
+        if persona == "pes.sign":
+            yield from password_pages(page, portal)
         if persona != "pes.admin":
             continue
         page.goto(f"{portal.url}/admin/users")

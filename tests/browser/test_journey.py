@@ -59,9 +59,7 @@ def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(browser, 
     )
     page.on("pageerror", lambda e: complaints.append(f"page error: {e}"))
     htmx_requests: list[str] = []
-    page.on(
-        "request", lambda r: htmx_requests.append(r.url) if r.headers.get("hx-request") == "true" else None
-    )
+    page.on("request", lambda r: htmx_requests.append(r.url) if r.headers.get("hx-request") == "true" else None)
     try:
         walk_the_journey(page, fresh_portal)
         assert page.evaluate("typeof window.htmx") == "object", "HTMX did not load"
