@@ -35,9 +35,7 @@ class LoginController(Controller):
     path = "/"
 
     @get("/login", name="login", opt=public())
-    async def login_form(
-        self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None
-    ) -> Response:
+    async def login_form(self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None) -> Response:
         if actor is not None:
             return see_other(request, safe_next(next))
         return page("tenants/login.html", next=safe_next(next, ""), login="", error=None)
