@@ -19,6 +19,7 @@ from portal import i18n
 from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
+from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
 from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
 from portal.web import (
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LoginController,
             DashboardController,
             TenantUsersController,
+            AgreementController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
