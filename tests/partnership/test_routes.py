@@ -141,7 +141,7 @@ def test_signing_through_the_page_refuses_a_stale_hash_a_non_signatory_and_a_non
     assert stranger.get(url).status_code == 404
     assert post_form(stranger, url, {"terms_hash": terms_hash}).status_code == 404
     signer = make_client()
-    signer.cookies.set("portal_language", "en")
+    signer.cookies.set("portal_lang", "en")
     login(signer, "ngo.admin")
     page = signer.get(url)
     assert page.status_code == 200 and terms_hash in page.text
