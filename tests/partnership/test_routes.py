@@ -182,18 +182,29 @@ def test_verify_page_and_pdf_of_the_signed_pilot(client: TestClient, settings) -
 
 
 def test_an_amendment_is_compared_side_by_side_with_the_version_in_force(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from portal.partnership.models import Clause
+
     version_id, _hash = _versions(settings)["tashkent-icm-pilot"]
+    client.cookies.set("portal_lang", "en")
     login(client, "pes.admin")
     amended = post_form(client, f"/agreements/versions/{version_id}/amend")
     assert amended.status_code == 303
     edit_url = amended.headers["location"]
-    page = client.get(edit_url)
-    fields = {
-        k: v for k, v in re.findall(r'<input id="[^"]*" name="([^"]+)" type="(?:text|date)" value="([^"]*)"', page.text)
-    }
-    assert "title" in fields
-    diff = client.get(edit_url.replace("/edit", "/diff"))
+    assert client.get(edit_url).status_code == 200
+    new_id = int(re.search(r"versions/(\d+)", edit_url).group(1))
+
+    async def narrow(session):  # type: ignore[no-untyped-def]
+        clause = await session.scalar(select(Clause).where(Clause.version_id == new_id, Clause.number == 1))
+        clause.categories = ["identity"]
+
+    with_db(settings, narrow)
+    diff = client.get(f"/agreements/versions/{new_id}/diff")
     assert diff.status_code == 200
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', diff.text)
+    assert rows == ["Clause 1"]
+    assert "Disability and work recommendation" in diff.text  # the old side still shows what was dropped
+    # An amendment that is not signed yet leaves the version in force as it was.
+    assert "status-active" in client.get(f"/agreements/versions/{version_id}").text
 
 
 def test_the_outsider_gets_404_on_every_agreement_route(client: TestClient, app, settings) -> None:  # type: ignore[no-untyped-def]
