@@ -245,3 +245,20 @@ def test_the_outsider_gets_404_on_every_agreement_route(client: TestClient, app,
                 ).status_code
             assert status == 404, (method, url, status)
     assert f"/agreements/versions/{versions['tashkent-icm-pilot'][0]}" not in client.get("/agreements").text
+
+
+def test_a_signatory_cannot_sign_for_another_party_by_naming_it_in_the_form(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from portal.partnership.models import Signature
+
+    version_id, terms_hash = _versions(settings)["pes-ngo-referral"]
+    ids = _tenant_ids(settings)
+    login(client, "ngo.admin")
+    forged = {"terms_hash": terms_hash, "tenant_id": str(ids["monocentre-tashkent"]), "signer_user_id": "1"}
+    assert post_form(client, f"/agreements/versions/{version_id}/sign", forged).status_code == 303
+
+    async def signatures(session):  # type: ignore[no-untyped-def]
+        rows = (await session.scalars(select(Signature).where(Signature.version_id == version_id))).all()
+        return sorted(s.tenant_id for s in rows)
+
+    # The monocentre had signed in the seed; the new signature is the NGO's own, whatever the form said.
+    assert with_db(settings, signatures) == sorted([ids["monocentre-tashkent"], ids["ngo-sharoit-plus"]])
