@@ -19,6 +19,7 @@ from portal import i18n
 from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
+from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
 from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
 from portal.web import (
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DashboardController,
             TenantUsersController,
             AccountController,
+            AgreementController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
