@@ -9,9 +9,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -20,11 +20,14 @@ from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
 from portal.settings import ROOT, Settings
+from portal.tenants.provider_routes import IdentityProviderController
+from portal.tenants.providers import build_providers
 from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
     SecurityHeadersMiddleware,
+    content_security_policy,
     provide_actor,
     provide_db,
 )
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             LoginController,
+            IdentityProviderController,
             DashboardController,
             TenantUsersController,
             create_static_files_router(
@@ -100,4 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.policy = PolicyStore(engine, settings.policy_model)
+    app.state.identity_providers = build_providers(settings.identity_providers)
+    # Signing out sends the browser on to the provider: the form-action rule must allow its origin.
+    app.state.csp = content_security_policy([p.issuer for p in settings.identity_providers])
     return app
