@@ -117,6 +117,10 @@ class IdentityProviderController(Controller):
         adapter = _adapter(request, provider)
         pending = open_pending(request.cookies.get(PENDING_COOKIE), request.app.state.settings.secret_key)
         params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        if params.get("error"):
+            # Nothing is signed in on this path, so the explanation needs no matching state
+            # (some providers, the test one among them, leave state out of a refusal).
+            return _rejected(request, "denied")
         if (
             pending is None
             or pending.provider != provider
