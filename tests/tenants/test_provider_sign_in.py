@@ -399,3 +399,21 @@ def test_the_content_security_policy_lets_sign_out_forms_reach_the_provider(
 ) -> None:
     csp = client.get("/login").headers["content-security-policy"]
     assert f"form-action 'self' {oidc_provider.issuer};" in csp
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("uz", "Hisobingiz hali sozlanmagan"),
+        ("uz_Cyrl", "Ҳисобингиз ҳали созланмаган"),
+        ("ru", "Ваша учётная запись ещё не настроена"),
+        ("en", "Your account is not set up yet"),
+    ],
+)
+def test_a_refusal_is_explained_in_the_persons_language(
+    client: TestClient, language: str, title: str
+) -> None:
+    client.cookies.set("portal_lang", language)
+    response = sign_in_through_provider(client, "ulugbek")
+    assert response.status_code == 403
+    assert f"<h1>{title}</h1>" in response.text
