@@ -61,6 +61,7 @@ class Recorder:
     app: Any
     token_requests: list[dict[str, str]] = field(default_factory=list)
     tamper: bool = False
+    token_endpoint_down: bool = False
 
     def __call__(self, environ: dict, start_response):  # type: ignore[no-untyped-def]
         if environ.get("PATH_INFO") != "/oauth2/token" or environ.get("REQUEST_METHOD") != "POST":
@@ -68,6 +69,9 @@ class Recorder:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         self.token_requests.append(dict(parse_qsl(body.decode())))
+        if self.token_endpoint_down:
+            start_response("503 Service Unavailable", [("Content-Type", "text/html")])
+            return [b"<h1>Down for maintenance</h1>"]
         if not self.tamper:
             return self.app(environ, start_response)
         captured: dict[str, Any] = {}
