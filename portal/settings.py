@@ -150,6 +150,15 @@ def _provider(raw: object, index: int, environment: str) -> ProviderConfig:
     )
 
 
+def _public_url(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"https", "http"} or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError("PUBLIC_URL must be an http(s):// URL without query or fragment")
+    return raw.strip().rstrip("/")
+
+
 def parse_providers(raw: str, environment: str = "development") -> tuple[ProviderConfig, ...]:
     """OIDC_PROVIDERS: a JSON list of provider objects; empty or unset means none."""
     if not raw.strip():
@@ -181,6 +190,8 @@ class Settings:
     local_login: bool = True
     secure_cookies: bool = False
     identity_providers: tuple[ProviderConfig, ...] = ()
+    # The portal's address as people's browsers see it (behind a proxy); "" = the request's own.
+    public_url: str = ""
     policy_model: Path = field(default=ROOT / "policies.conf")
 
     def provider(self, name: str) -> ProviderConfig | None:
@@ -211,4 +222,5 @@ class Settings:
             local_login=_bool(env, "LOCAL_LOGIN", True),
             secure_cookies=_bool(env, "SECURE_COOKIES", environment == "production"),
             identity_providers=parse_providers(env.get("OIDC_PROVIDERS", ""), environment),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
         )

@@ -150,6 +150,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def absolute_url(request: Request, name: str, **params: Any) -> str:
+    """A route's full address, for other sites to send the browser back to (identity providers)."""
+    public = request.app.state.settings.public_url
+    if public:
+        return public + request.app.route_reverse(name, **params)
+    return str(request.url_for(name, **params))
+
+
 def see_other(request: Request, target: str) -> Response:
     """Post/Redirect/Get that also works for HTMX requests."""
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true":

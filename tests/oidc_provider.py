@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import httpx
 import werkzeug.serving
+from litestar.testing import TestClient
 from oidc_provider_mock import User
 from oidc_provider_mock import app as provider_app
 
@@ -126,3 +128,36 @@ def closed_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# --- walking the redirects: the portal in a test client, the browser at the provider in httpx ---
+
+START = f"/login/oidc/{PROVIDER_NAME}"
+
+
+def start(client: TestClient, next: str | None = None) -> str:
+    response = client.get(START + (f"?next={next}" if next else ""), follow_redirects=False)
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+def authorize_at_provider(authorize_url: str, sub: str) -> str:
+    """The person signs in at the provider; returns the callback URL it sends them back to."""
+    with httpx.Client(timeout=10) as browser:
+        form = browser.get(authorize_url)
+        assert form.status_code == 200, form.text
+        answer = browser.post(authorize_url, data={"sub": sub})
+    assert answer.status_code == 302, answer.text
+    return answer.headers["location"]
+
+
+def come_back(client: TestClient, callback_url: str, **replace: str):  # type: ignore[no-untyped-def]
+    parts = urlsplit(callback_url)
+    assert parts.netloc == "testserver.local"
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    params.update(replace)
+    return client.get(parts.path, params=params, follow_redirects=False)
+
+
+def sign_in_through_provider(client: TestClient, sub: str, next: str | None = None):  # type: ignore[no-untyped-def]
+    return come_back(client, authorize_at_provider(start(client, next), sub))

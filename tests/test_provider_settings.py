@@ -74,3 +74,13 @@ def test_plain_http_is_allowed_only_on_loopback_and_never_in_production() -> Non
     assert parse_providers(json.dumps([local]))[0].issuer == "http://127.0.0.1:9000"
     with pytest.raises(SettingsError):
         parse_providers(json.dumps([local]), environment="production")
+
+
+def test_the_public_address_is_checked_and_loses_its_trailing_slash() -> None:
+    base = {"SECRET_KEY": "x" * 40}
+    assert Settings.from_env(base).public_url == ""
+    assert Settings.from_env({**base, "PUBLIC_URL": "https://portal.example.uz/"}).public_url == (
+        "https://portal.example.uz"
+    )
+    with pytest.raises(SettingsError):
+        Settings.from_env({**base, "PUBLIC_URL": "portal.example.uz"})

@@ -23,7 +23,7 @@ from portal.tenants.providers import (
     seal_pending,
 )
 from portal.tenants.routes import _client_address, limits
-from portal.web import DB, page, safe_next, session_cookie
+from portal.web import DB, absolute_url, page, safe_next, session_cookie
 
 # Only sent back to the callback path; lax, because the provider brings the browser back cross-site.
 PENDING_COOKIE = "portal_oidc"
@@ -50,7 +50,7 @@ def _adapter(request: Request, name: str) -> IdentityProvider:
 
 
 def _callback_url(request: Request, name: str) -> str:
-    return str(request.url_for("oidc_callback", provider=name))
+    return absolute_url(request, "oidc_callback", provider=name)
 
 
 def _refused(request: Request, status: int, title: str, message: str) -> Response:

@@ -15,7 +15,7 @@ from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.models import ROLES
-from portal.web import DB, CurrentActor, MaybeActor, page, safe_next, see_other, session_cookie
+from portal.web import DB, CurrentActor, MaybeActor, absolute_url, page, safe_next, see_other, session_cookie
 
 
 def _client_address(request: Request) -> str:
@@ -93,7 +93,7 @@ class LoginController(Controller):
         target = None
         if provider is not None:
             # RP-initiated logout: the provider's own session ends too, then it sends the person back.
-            target = await provider.end_session_url(kept.get("id_token"), str(request.url_for("login")))
+            target = await provider.end_session_url(kept.get("id_token"), absolute_url(request, "login"))
         if target is None:
             response = see_other(request, "/login")
         elif request.headers.get("hx-request") == "true":

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -269,17 +270,21 @@ async def register_identity(
             ExternalIdentity.provider == form.provider, ExternalIdentity.claim_value == form.claim_value
         )
     )
+    # Say nothing about whom it belongs to: it may be another organisation's member.
+    taken_message = _("This identity is already registered for someone. One identity belongs to one person.")
     if taken:
-        # Say nothing about whom it belongs to: it may be another organisation's member.
-        form.errors["claim_value"] = _(
-            "This identity is already registered for someone. One identity belongs to one person."
-        )
+        form.errors["claim_value"] = taken_message
         return False
     identity = ExternalIdentity(
         provider=form.provider, claim_value=form.claim_value, user_id=user_id, tenant_id=actor.tenant_id
     )
-    session.add(identity)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(identity)
+    except IntegrityError:
+        # Another administrator registered the same identity a moment ago.
+        form.errors["claim_value"] = taken_message
+        return False
     await audit.record(
         session,
         action="identity_registered",

@@ -13,8 +13,7 @@ from portal.access.models import AuditEntry
 from portal.settings import Settings
 from portal.tenants.models import ExternalIdentity
 from tests.conftest import login, make_settings, post_form, with_db
-from tests.oidc_provider import FERUZA_PINFL, PROVIDER_NAME, MockProvider
-from tests.tenants.test_provider_sign_in import sign_in_through_provider
+from tests.oidc_provider import FERUZA_PINFL, PROVIDER_NAME, MockProvider, sign_in_through_provider
 from tests.tenants.test_users_admin import user_id
 
 

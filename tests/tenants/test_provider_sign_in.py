@@ -26,10 +26,12 @@ from tests.oidc_provider import (
     FERUZA_PINFL,
     PROVIDER_NAME,
     MockProvider,
+    authorize_at_provider,
     closed_loopback_port,
+    come_back,
+    sign_in_through_provider,
+    start,
 )
-
-START = f"/login/oidc/{PROVIDER_NAME}"
 
 
 @pytest.fixture
@@ -81,34 +83,6 @@ def audit_actions(settings: Settings) -> list[str]:
     return with_db(settings, work)
 
 
-def start(client: TestClient, next: str | None = None) -> str:
-    response = client.get(START + (f"?next={next}" if next else ""), follow_redirects=False)
-    assert response.status_code == 302, response.text
-    return response.headers["location"]
-
-
-def authorize_at_provider(authorize_url: str, sub: str) -> str:
-    """The person signs in at the provider; returns the callback URL it sends them back to."""
-    with httpx.Client(timeout=10) as browser:
-        form = browser.get(authorize_url)
-        assert form.status_code == 200, form.text
-        answer = browser.post(authorize_url, data={"sub": sub})
-    assert answer.status_code == 302, answer.text
-    return answer.headers["location"]
-
-
-def come_back(client: TestClient, callback_url: str, **replace: str):  # type: ignore[no-untyped-def]
-    parts = urlsplit(callback_url)
-    assert parts.netloc == "testserver.local"
-    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    params.update(replace)
-    return client.get(parts.path, params=params, follow_redirects=False)
-
-
-def sign_in_through_provider(client: TestClient, sub: str, next: str | None = None):  # type: ignore[no-untyped-def]
-    return come_back(client, authorize_at_provider(start(client, next), sub))
-
-
 def assert_not_signed_in(client: TestClient, response) -> None:  # type: ignore[no-untyped-def]
     assert "portal_session" not in response.cookies or not response.cookies["portal_session"]
     home = client.get("/", follow_redirects=False)
@@ -119,8 +93,8 @@ def assert_not_signed_in(client: TestClient, response) -> None:  # type: ignore[
 
 
 def test_the_login_page_offers_one_button_per_provider_beside_the_password_form(
-    make_client, database: str, oidc_provider: MockProvider
-) -> None:  # type: ignore[no-untyped-def]
+    database: str, oidc_provider: MockProvider
+) -> None:
     from portal.app import create_app
 
     two = make_settings(
@@ -154,15 +128,11 @@ def test_the_password_form_is_hidden_and_refused_when_local_login_is_off(
         )
 
 
-def test_without_providers_the_login_page_shows_no_provider_button(
-    client: TestClient, settings: Settings
-) -> None:
+def test_without_providers_the_login_page_shows_no_provider_button(database: str) -> None:
     from portal.app import create_app
 
-    with TestClient(
-        app=create_app(make_settings(settings.database_url)), base_url="http://testserver.local"
-    ) as c:
-        page = c.get("/login").text
+    with TestClient(app=create_app(make_settings(database)), base_url="http://testserver.local") as client:
+        page = client.get("/login").text
     assert "/login/oidc/" not in page
     assert 'name="password"' in page
 
@@ -362,6 +332,19 @@ def test_a_provider_failing_during_the_token_exchange_gives_a_clear_502_page(
     assert response.status_code == 502
     assert "could not talk to the identity provider" in response.text
     assert_not_signed_in(client, response)
+
+
+def test_behind_a_proxy_the_provider_sends_the_browser_back_to_the_public_address(
+    database: str, oidc_provider: MockProvider
+) -> None:
+    from portal.app import create_app
+
+    proxied = make_settings(
+        database, public_url="https://portal.example.uz", identity_providers=(oidc_provider.config(),)
+    )
+    with TestClient(app=create_app(proxied), base_url="http://testserver.local") as client:
+        query = parse_qs(urlsplit(start(client)).query)
+    assert query["redirect_uri"] == [f"https://portal.example.uz/login/oidc/{PROVIDER_NAME}/callback"]
 
 
 def test_an_unknown_provider_name_is_not_found(client: TestClient) -> None:
