@@ -22,7 +22,7 @@ from portal.db import make_engine, make_sessionmaker
 from portal.settings import ROOT, Settings
 from portal.tenants.provider_routes import IdentityProviderController
 from portal.tenants.providers import build_providers
-from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
+from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IdentityProviderController,
             DashboardController,
             TenantUsersController,
+            AccountController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],

@@ -164,9 +164,7 @@ def verify_audit() -> None:
 
 
 @main.command()
-@click.option(
-    "--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)"
-)
+@click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)")
 def serve(workers: int) -> None:
     """Serve the portal."""
     import uvicorn

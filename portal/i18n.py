@@ -28,9 +28,7 @@ def catalogue(language: str) -> NullTranslations:
     if language not in _catalogues:
         found = Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
         if not isinstance(found, Translations):
-            raise RuntimeError(
-                f"No compiled catalogue for {language!r} in {TRANSLATIONS_DIR}: run `make compile`"
-            )
+            raise RuntimeError(f"No compiled catalogue for {language!r} in {TRANSLATIONS_DIR}: run `make compile`")
         _catalogues[language] = found
     return _catalogues[language]
 

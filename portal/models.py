@@ -1,6 +1,15 @@
 """Every area's tables, imported in one place for Alembic and the test fixtures."""
 
 from portal.access.models import AuditEntry, CasbinRule, PolicyRevision
+from portal.cases.models import Client, Consent, Engagement
+from portal.partnership.models import (
+    Agreement,
+    AgreementComment,
+    AgreementParty,
+    AgreementVersion,
+    Clause,
+    Signature,
+)
 from portal.tenants.models import (
     District,
     ExternalIdentity,
@@ -13,6 +22,15 @@ from portal.tenants.models import (
 )
 
 __all__ = [
+    "Agreement",
+    "AgreementComment",
+    "AgreementParty",
+    "AgreementVersion",
+    "Clause",
+    "Client",
+    "Consent",
+    "Engagement",
+    "Signature",
     "AuditEntry",
     "CasbinRule",
     "District",

@@ -129,9 +129,7 @@ def is_htmx(request: Request) -> bool:
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
     """A full page (or, for a non-boosted HTMX request, the fragment template named by the caller)."""
-    return Template(
-        template_name=template, context=context, status_code=status_code, headers={"Vary": "HX-Request"}
-    )
+    return Template(template_name=template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -139,13 +137,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
 
@@ -200,15 +192,11 @@ def forbidden(request: Request, exc: Exception) -> Response:
             _("The form has expired"),
             _("For your safety this form could not be accepted. Go back, reload the page and send it again."),
         )
-    return _error_page(
-        request, 403, _("Not allowed"), _("Your role in this organisation does not allow this action.")
-    )
+    return _error_page(request, 403, _("Not allowed"), _("Your role in this organisation does not allow this action."))
 
 
 def not_found(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request, 404, _("Page not found"), _("There is nothing here, or you do not have access to it.")
-    )
+    return _error_page(request, 404, _("Page not found"), _("There is nothing here, or you do not have access to it."))
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:

@@ -9,9 +9,7 @@ from tests.conftest import csrf, login
 
 def test_a_form_post_without_token_is_refused(client: TestClient) -> None:
     client.get("/login")
-    response = client.post(
-        "/login", data={"login": "pes.admin", "password": "icm-demo-2026"}, follow_redirects=False
-    )
+    response = client.post("/login", data={"login": "pes.admin", "password": "icm-demo-2026"}, follow_redirects=False)
     assert response.status_code == 403
     assert "portal_session" not in client.cookies
 

@@ -39,9 +39,7 @@ def test_the_models_need_no_migration_that_is_not_committed(settings) -> None:  
         engine = make_engine(settings.database_url)
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": False}), Base.metadata
-                )
+                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}), Base.metadata)
             )
         await engine.dispose()
         return diff

@@ -47,9 +47,7 @@ class LoginController(Controller):
     path = "/"
 
     @get("/login", name="login", opt=public())
-    async def login_form(
-        self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None
-    ) -> Response:
+    async def login_form(self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None) -> Response:
         if actor is not None:
             return see_other(request, safe_next(next))
         return _login_page(request, next=safe_next(next, ""), login="", error=None)
@@ -168,9 +166,7 @@ class TenantUsersController(Controller):
 
     @get("/new", name="user_new", opt=permission("user", "manage"))
     async def new(self) -> Response:
-        return page(
-            "tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES
-        )
+        return page("tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES)
 
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
@@ -212,9 +208,7 @@ class TenantUsersController(Controller):
         return see_other(request, "/admin/users")
 
     @post("/{user_id:int}/identities", name="user_identity_add", opt=permission("user", "manage"))
-    async def add_identity(
-        self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]
-    ) -> Response:
+    async def add_identity(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
         user = await services.get_tenant_user(db, actor.tenant_id, user_id)
         if user is None:
             raise NotFoundException
@@ -280,3 +274,21 @@ async def _edit_page(
         identities=await services.list_identities(db, actor.tenant_id, user.user_id),
         identity_form=identity_form or services.IdentityForm(),
     )
+
+
+class AccountController(Controller):
+    path = "/account"
+
+    @get("/password", name="password_form", opt=authenticated())
+    async def password_form(self) -> Response:
+        return page("tenants/password.html", form=services.PasswordForm(), saved=False)
+
+    @post("/password", name="password_change", opt=authenticated())
+    async def password_change(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        data = await request.form()
+        form = services.PasswordForm(
+            current=str(data.get("current", "")), new=str(data.get("new", "")), confirm=str(data.get("confirm", ""))
+        )
+        if not await services.change_password(db, actor, form, utcnow()):
+            return page("tenants/password.html", status_code=422, form=services.PasswordForm(errors=form.errors))
+        return page("tenants/password.html", form=services.PasswordForm(), saved=True)

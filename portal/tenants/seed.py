@@ -27,9 +27,7 @@ async def sync_places(session: AsyncSession) -> None:
         await session.merge(Region(code=region["code"], **_names(region)))
         await session.flush()
         for district in region["districts"]:
-            await session.merge(
-                District(code=district["code"], region_code=region["code"], **_names(district))
-            )
+            await session.merge(District(code=district["code"], region_code=region["code"], **_names(district)))
     await session.flush()
 
 

@@ -468,9 +468,7 @@ def _check_common(form: UserForm) -> None:
         form.errors["roles"] = _("Choose at least one role.")
 
 
-async def create_tenant_user(
-    session: AsyncSession, actor: Actor, form: UserForm, now: datetime
-) -> int | None:
+async def create_tenant_user(session: AsyncSession, actor: Actor, form: UserForm, now: datetime) -> int | None:
     """Create a user with a membership in the actor's tenant; on bad input fill form.errors."""
     login = form.login.strip().lower()
     if not LOGIN_RE.fullmatch(login):
@@ -512,9 +510,7 @@ class EditConflict(Exception):
     """Someone else saved this record since the form was opened."""
 
 
-async def update_tenant_user(
-    session: AsyncSession, actor: Actor, user_id: int, form: UserForm, now: datetime
-) -> bool:
+async def update_tenant_user(session: AsyncSession, actor: Actor, user_id: int, form: UserForm, now: datetime) -> bool:
     """Change a member's name, e-mail, roles and whether they may act for this tenant."""
     membership = await session.scalar(
         select(Membership).where(Membership.tenant_id == actor.tenant_id, Membership.user_id == user_id)
@@ -542,9 +538,7 @@ async def update_tenant_user(
     await write_memberships(session, user_id, actor.tenant_id, form.roles if form.is_active else [])
     if was_active and not form.is_active:
         await session.execute(
-            delete(LoginSession).where(
-                LoginSession.user_id == user_id, LoginSession.tenant_id == actor.tenant_id
-            )
+            delete(LoginSession).where(LoginSession.user_id == user_id, LoginSession.tenant_id == actor.tenant_id)
         )
     await audit.record(
         session,
@@ -555,6 +549,47 @@ async def update_tenant_user(
         actor_tenant_id=actor.tenant_id,
         owner_tenant_id=actor.tenant_id,
         detail={"roles": membership.roles, "active": membership.is_active},
+        now=now,
+    )
+    return True
+
+
+# --- own account ----------------------------------------------------------------------------
+
+
+@dataclass
+class PasswordForm:
+    current: str = ""
+    new: str = ""
+    confirm: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def change_password(session: AsyncSession, actor: Actor, form: PasswordForm, now: datetime) -> bool:
+    """Set a new password after checking the current one; every other session of the user ends."""
+    user = await session.get(User, actor.user_id)
+    assert user is not None
+    if not password_matches(user.password_hash, form.current):
+        form.errors["current"] = _("This is not your current password.")
+    if len(form.new) < MIN_PASSWORD:
+        form.errors["new"] = _("The password needs at least %(n)d characters.") % {"n": MIN_PASSWORD}
+    elif form.new == form.current:
+        form.errors["new"] = _("Choose a password different from the current one.")
+    if form.new != form.confirm:
+        form.errors["confirm"] = _("The two new passwords differ.")
+    if form.errors:
+        return False
+    user.password_hash = hash_password(form.new)
+    await session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != actor.session_id)
+    )
+    await audit.record(
+        session,
+        action="password_changed",
+        object_type="user",
+        object_id=user.id,
+        actor_user_id=user.id,
+        actor_tenant_id=actor.tenant_id,
         now=now,
     )
     return True

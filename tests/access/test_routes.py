@@ -58,9 +58,7 @@ def test_public_routes_are_few_and_named(app: Litestar) -> None:
     ]
 
 
-def test_every_persona_on_every_page_gets_exactly_what_its_roles_grant(
-    client: TestClient, demo_logins
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_persona_on_every_page_gets_exactly_what_its_roles_grant(client: TestClient, demo_logins) -> None:  # type: ignore[no-untyped-def]
     """Walk every parameterless GET route as every demo persona (their first tenant)."""
     from tests.conftest import login, post_form
 
@@ -68,11 +66,7 @@ def test_every_persona_on_every_page_gets_exactly_what_its_roles_grant(
     for route in client.app.routes:
         for handler in getattr(route, "route_handlers", []):
             declared = declared_permission(handler)
-            if (
-                "GET" in getattr(handler, "http_methods", ())
-                and "{" not in route.path
-                and isinstance(declared, tuple)
-            ):
+            if "GET" in getattr(handler, "http_methods", ()) and "{" not in route.path and isinstance(declared, tuple):
                 pages.append((route.path, declared))
     assert pages
     seen = set()

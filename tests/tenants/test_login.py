@@ -80,10 +80,7 @@ def test_an_unknown_login_is_refused_the_same_way(client: TestClient) -> None:
 
 def test_too_many_failures_lock_the_login_even_for_the_right_password(client: TestClient) -> None:
     for _ in range(5):
-        assert (
-            post_form(client, "/login", {"login": "pes.case", "password": "wrong-password"}).status_code
-            == 422
-        )
+        assert post_form(client, "/login", {"login": "pes.case", "password": "wrong-password"}).status_code == 422
     locked = post_form(client, "/login", {"login": "pes.case", "password": DEMO_PASSWORD})
     assert locked.status_code == 429
     assert "portal_session" not in client.cookies

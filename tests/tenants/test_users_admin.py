@@ -64,9 +64,7 @@ def test_a_taken_login_is_refused(client: TestClient) -> None:
     assert 'id="login-error"' in response.text
 
 
-def test_an_administrator_changes_roles_and_deactivation_ends_the_session(
-    client: TestClient, make_client
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_changes_roles_and_deactivation_ends_the_session(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
     login(client, "inson.admin")
     social = make_client()
     login(social, "inson.social")

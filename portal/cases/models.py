@@ -1,0 +1,106 @@
+"""Clients (persons served), their engagements with partners, and their consents.
+
+Every client field belongs to one data category; agreements share categories, never single
+fields, and the redactor drops whole categories a viewer may not see.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Model, TenantOwned, UTCDateTime
+
+DISABILITY_GROUPS = ("I", "II", "III")
+ENGAGEMENT_KINDS = ("referral", "case_conference")
+
+
+class Client(TenantOwned, Model):
+    """tenant_id is the owner: the partner that registered the person and answers for the data."""
+
+    __tablename__ = "clients"
+    __table_args__ = (Index("ix_clients_tenant_pinfl", "tenant_id", "pinfl", unique=True),)
+
+    # identity
+    full_name: Mapped[str] = mapped_column(String(200))
+    full_name_cyrl: Mapped[str] = mapped_column(String(200), default="")
+    pinfl: Mapped[str] = mapped_column(String(14))
+    birth_date: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(10), default="")
+    # contact
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), nullable=True)
+    # disability & work recommendation
+    disability_group: Mapped[str] = mapped_column(String(5), default="")
+    disability_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    work_recommendation: Mapped[str] = mapped_column(Text, default="")
+    # benefits
+    benefits: Mapped[str] = mapped_column(Text, default="")
+    # education & skills
+    education: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[str] = mapped_column(Text, default="")
+    # employment history
+    employment_history: Mapped[str] = mapped_column(Text, default="")
+    # assessment & plan
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    action_plan: Mapped[str] = mapped_column(Text, default="")
+    # case notes
+    case_notes: Mapped[str] = mapped_column(Text, default="")
+
+
+# The category of every client field that carries personal data. A field missing here is a test
+# failure, never a silent leak: the redactor copies only fields listed under a visible category.
+FIELD_CATEGORIES: dict[str, str] = {
+    "full_name": "identity",
+    "full_name_cyrl": "identity",
+    "pinfl": "identity",
+    "birth_date": "identity",
+    "gender": "identity",
+    "phone": "contact",
+    "address": "contact",
+    "district_code": "contact",
+    "disability_group": "disability",
+    "disability_until": "disability",
+    "work_recommendation": "disability",
+    "benefits": "benefits",
+    "education": "education",
+    "skills": "education",
+    "employment_history": "employment",
+    "assessment": "assessment",
+    "action_plan": "assessment",
+    "case_notes": "case_notes",
+}
+
+
+class Engagement(Model):
+    """A client engaged with a recipient partner through a referral or a case conference."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Consent(Model):
+    """A client's consent for one recipient and purpose (law ZRU-547: written or electronic)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(Text, default="")  # e.g. "written form no. 14, signed"
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    given_recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
