@@ -43,9 +43,7 @@ CSP = (
 
 def content_security_policy(form_targets: list[str]) -> str:
     """The CSP, with the origins of identity providers a sign-out form may be redirected to."""
-    origins = sorted(
-        {f"{u.scheme}://{u.netloc}" for u in map(urlsplit, form_targets) if u.scheme and u.netloc}
-    )
+    origins = sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, form_targets) if u.scheme and u.netloc})
     return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *origins]))
 
 
@@ -69,9 +67,7 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _value in headers}
-                headers.extend(
-                    h for h in [(b"content-security-policy", csp), *SECURITY_HEADERS] if h[0] not in names
-                )
+                headers.extend(h for h in [(b"content-security-policy", csp), *SECURITY_HEADERS] if h[0] not in names)
                 if not is_static and b"cache-control" not in names:
                     # Pages carry personal data: never kept by the browser or a proxy.
                     headers.append((b"cache-control", b"no-store"))

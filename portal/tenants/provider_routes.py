@@ -64,10 +64,7 @@ def _unavailable(request: Request) -> Response:
         request,
         502,
         _("The identity provider cannot be reached"),
-        _(
-            "The portal could not talk to the identity provider, so you were not signed in. "
-            "Try again in a few minutes."
-        ),
+        _("The portal could not talk to the identity provider, so you were not signed in. Try again in a few minutes."),
     )
 
 
@@ -95,9 +92,7 @@ class IdentityProviderController(Controller):
     path = PENDING_PATH
 
     @get("/{provider:str}", name="oidc_start", opt=public())
-    async def start(
-        self, request: Request, provider: FromPath[str], next: FromQuery[str | None] = None
-    ) -> Response:
+    async def start(self, request: Request, provider: FromPath[str], next: FromQuery[str | None] = None) -> Response:
         # A GET that changes no stored data: it only hands the browser a sealed pending sign-in.
         adapter = _adapter(request, provider)
         pending = PendingSignIn.start(provider, safe_next(next))
@@ -107,9 +102,7 @@ class IdentityProviderController(Controller):
             request.logger.warning("identity provider %s unavailable: %s", provider, exc)
             return _unavailable(request)
         response = Redirect(path=url, status_code=302)
-        response.set_cookie(
-            _pending_cookie(request, seal_pending(pending, request.app.state.settings.secret_key))
-        )
+        response.set_cookie(_pending_cookie(request, seal_pending(pending, request.app.state.settings.secret_key)))
         return response
 
     @get("/{provider:str}/callback", name="oidc_callback", opt=public())

@@ -109,9 +109,7 @@ class IdentityProvider(Protocol):
         """Where to send the browser; raises ProviderUnavailable."""
         ...
 
-    async def identify(
-        self, params: Mapping[str, str], pending: PendingSignIn, redirect_uri: str
-    ) -> Identity:
+    async def identify(self, params: Mapping[str, str], pending: PendingSignIn, redirect_uri: str) -> Identity:
         """The claim value behind a callback whose state already matched; raises SignInRejected or
         ProviderUnavailable."""
         ...
@@ -211,9 +209,7 @@ class OIDCProvider:
             )
         return str(url)
 
-    async def identify(
-        self, params: Mapping[str, str], pending: PendingSignIn, redirect_uri: str
-    ) -> Identity:
+    async def identify(self, params: Mapping[str, str], pending: PendingSignIn, redirect_uri: str) -> Identity:
         if params.get("error"):
             raise SignInRejected("denied", params["error"])
         code = params.get("code")

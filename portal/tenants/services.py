@@ -260,9 +260,7 @@ async def register_identity(
     else:
         form.claim_value = normalise_claim_value(claims[form.provider], form.claim_value)
     if not 1 <= len(form.claim_value.strip()) <= 200:
-        form.errors["claim_value"] = _(
-            "Enter the identifier the provider knows the person by (1 to 200 characters)."
-        )
+        form.errors["claim_value"] = _("Enter the identifier the provider knows the person by (1 to 200 characters).")
     if form.errors:
         return False
     taken = await session.scalar(
@@ -299,9 +297,7 @@ async def register_identity(
     return True
 
 
-async def remove_identity(
-    session: AsyncSession, actor: Actor, user_id: int, identity_id: int, now: datetime
-) -> bool:
+async def remove_identity(session: AsyncSession, actor: Actor, user_id: int, identity_id: int, now: datetime) -> bool:
     """False when there is no such identity for this member of the actor's tenant."""
     identity = await session.scalar(
         select(ExternalIdentity).where(

@@ -66,9 +66,7 @@ def test_an_administrator_registers_an_identity_and_the_member_signs_in_and_out_
 
     # Signing out ends the portal session and then the provider's, which sends the browser back.
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(
-        re.compile(re.escape(oidc_provider.issuer + "/oauth2/end_session?") + ".*id_token_hint=")
-    )
+    expect(page).to_have_url(re.compile(re.escape(oidc_provider.issuer + "/oauth2/end_session?") + ".*id_token_hint="))
     page.get_by_role("button", name="End session").click()
     expect(page).to_have_url(portal.url + "/login")
     page.goto(portal.url + "/")

@@ -66,9 +66,7 @@ def test_a_token_signed_by_another_key_is_rejected() -> None:
 def test_a_symmetric_token_is_rejected_even_with_a_matching_secret() -> None:
     secret = OctKey.import_key("a-shared-secret-that-is-long-enough-for-hs256")
     with pytest.raises(SignInRejected):
-        verify_id_token(
-            token(key=secret, alg="HS256"), KeySet([secret]), issuer=ISSUER, client_id=CLIENT, nonce=NONCE
-        )
+        verify_id_token(token(key=secret, alg="HS256"), KeySet([secret]), issuer=ISSUER, client_id=CLIENT, nonce=NONCE)
 
 
 def test_an_unsigned_token_is_rejected() -> None:

@@ -91,9 +91,7 @@ def test_an_email_identity_is_kept_in_small_letters(client: TestClient, settings
 def test_bad_identity_input_is_explained_beside_the_field(client: TestClient, settings: Settings) -> None:
     login(client, "inson.admin")
     social = user_id(client, "inson.social")
-    response = post_form(
-        client, f"/admin/users/{social}/identities", {"provider": "nobody", "claim_value": ""}
-    )
+    response = post_form(client, f"/admin/users/{social}/identities", {"provider": "nobody", "claim_value": ""})
     assert response.status_code == 422
     assert 'id="provider-error"' in response.text
     assert 'id="claim_value-error"' in response.text
@@ -131,9 +129,7 @@ def test_removing_an_identity_stops_sign_in_with_it_and_ends_its_sessions(
 ) -> None:  # type: ignore[no-untyped-def]
     login(client, "inson.admin")
     social = user_id(client, "inson.social")
-    post_form(
-        client, f"/admin/users/{social}/identities", {"provider": PROVIDER_NAME, "claim_value": FERUZA_PINFL}
-    )
+    post_form(client, f"/admin/users/{social}/identities", {"provider": PROVIDER_NAME, "claim_value": FERUZA_PINFL})
     feruza = make_client()
     sign_in_through_provider(feruza, "feruza")
     assert feruza.get("/", follow_redirects=False).status_code == 200
@@ -151,23 +147,17 @@ def test_removing_an_identity_stops_sign_in_with_it_and_ends_its_sessions(
     assert sign_in_through_provider(feruza, "feruza").status_code == 403
 
 
-def test_another_tenants_member_and_identity_are_404(
-    client: TestClient, make_client, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+def test_another_tenants_member_and_identity_are_404(client: TestClient, make_client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     pes_admin = make_client()
     login(pes_admin, "pes.admin")
     pes_case = user_id(pes_admin, "pes.case")
-    post_form(
-        pes_admin, f"/admin/users/{pes_case}/identities", {"provider": PROVIDER_NAME, "claim_value": "1"}
-    )
+    post_form(pes_admin, f"/admin/users/{pes_case}/identities", {"provider": PROVIDER_NAME, "claim_value": "1"})
     page = pes_admin.get(f"/admin/users/{pes_case}").text
     identity = re.search(rf'action="/admin/users/{pes_case}/identities/(\d+)/delete"', page)
     assert identity
 
     login(client, "outsider.hr")
-    add = post_form(
-        client, f"/admin/users/{pes_case}/identities", {"provider": PROVIDER_NAME, "claim_value": "2"}
-    )
+    add = post_form(client, f"/admin/users/{pes_case}/identities", {"provider": PROVIDER_NAME, "claim_value": "2"})
     assert add.status_code == 404
     remove = post_form(client, f"/admin/users/{pes_case}/identities/{identity.group(1)}/delete")
     assert remove.status_code == 404

@@ -61,9 +61,7 @@ def register(settings: Settings, login_name: str, pinfl: str) -> None:
         user = await session.scalar(select(User).where(User.login == login_name))
         membership = await session.scalar(select(Membership).where(Membership.user_id == user.id))
         session.add(
-            ExternalIdentity(
-                provider=PROVIDER_NAME, claim_value=pinfl, user_id=user.id, tenant_id=membership.tenant_id
-            )
+            ExternalIdentity(provider=PROVIDER_NAME, claim_value=pinfl, user_id=user.id, tenant_id=membership.tenant_id)
         )
 
     with_db(settings, work)
@@ -122,10 +120,7 @@ def test_the_password_form_is_hidden_and_refused_when_local_login_is_off(
         page = client.get("/login").text
         assert 'name="password"' not in page
         assert 'href="/login/oidc/test-id"' in page
-        assert (
-            post_form(client, "/login", {"login": "inson.admin", "password": "icm-demo-2026"}).status_code
-            == 404
-        )
+        assert post_form(client, "/login", {"login": "inson.admin", "password": "icm-demo-2026"}).status_code == 404
 
 
 def test_without_providers_the_login_page_shows_no_provider_button(database: str) -> None:
@@ -140,9 +135,7 @@ def test_without_providers_the_login_page_shows_no_provider_button(database: str
 # --- the flow ---------------------------------------------------------------------------------
 
 
-def test_a_registered_identity_signs_in_and_is_linked_on_first_use(
-    client: TestClient, settings: Settings
-) -> None:
+def test_a_registered_identity_signs_in_and_is_linked_on_first_use(client: TestClient, settings: Settings) -> None:
     register(settings, "inson.social", FERUZA_PINFL)
     assert identity_row(settings, FERUZA_PINFL).linked_at is None
 
@@ -205,9 +198,7 @@ def test_an_unknown_identity_is_refused_and_told_to_ask_the_administrator(
     assert "sign_in" not in audit_actions(settings)
 
 
-def test_a_deactivated_member_cannot_sign_in_with_a_registered_identity(
-    client: TestClient, settings: Settings
-) -> None:
+def test_a_deactivated_member_cannot_sign_in_with_a_registered_identity(client: TestClient, settings: Settings) -> None:
     register(settings, "inson.social", FERUZA_PINFL)
 
     async def deactivate(session):  # type: ignore[no-untyped-def]
@@ -220,9 +211,7 @@ def test_a_deactivated_member_cannot_sign_in_with_a_registered_identity(
     assert_not_signed_in(client, response)
 
 
-def test_a_tampered_id_token_is_refused(
-    client: TestClient, settings: Settings, oidc_provider: MockProvider
-) -> None:
+def test_a_tampered_id_token_is_refused(client: TestClient, settings: Settings, oidc_provider: MockProvider) -> None:
     # Dilnoza is registered; the token is rewritten on the way to claim Feruza's PINFL.
     register(settings, "inson.social", FERUZA_PINFL)
     register(settings, "pes.case", DILNOZA_PINFL)
@@ -246,9 +235,7 @@ def test_a_replayed_callback_is_refused(client: TestClient, settings: Settings) 
     assert_not_signed_in(client, replay)
 
 
-def test_a_replayed_authorization_code_is_refused_by_the_provider(
-    client: TestClient, settings: Settings
-) -> None:
+def test_a_replayed_authorization_code_is_refused_by_the_provider(client: TestClient, settings: Settings) -> None:
     register(settings, "inson.social", FERUZA_PINFL)
     callback = authorize_at_provider(start(client), "feruza")
     assert come_back(client, callback).status_code == 303
@@ -270,9 +257,7 @@ def test_a_state_mismatch_is_refused(client: TestClient, settings: Settings) -> 
     assert_not_signed_in(client, response)
 
 
-def test_a_callback_in_another_browser_is_refused(
-    client: TestClient, make_client, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_callback_in_another_browser_is_refused(client: TestClient, make_client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     # A login CSRF: the victim's browser never started this sign-in, so it holds no pending state.
     register(settings, "inson.social", FERUZA_PINFL)
     callback = authorize_at_provider(start(client), "feruza")
@@ -415,9 +400,7 @@ def test_the_content_security_policy_lets_sign_out_forms_reach_the_provider(
         ("en", "Your account is not set up yet"),
     ],
 )
-def test_a_refusal_is_explained_in_the_persons_language(
-    client: TestClient, language: str, title: str
-) -> None:
+def test_a_refusal_is_explained_in_the_persons_language(client: TestClient, language: str, title: str) -> None:
     client.cookies.set("portal_lang", language)
     response = sign_in_through_provider(client, "ulugbek")
     assert response.status_code == 403
