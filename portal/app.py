@@ -19,12 +19,16 @@ from portal import i18n
 from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
+from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
+from portal.tenants.provider_routes import IdentityProviderController
+from portal.tenants.providers import build_providers
 from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
     SecurityHeadersMiddleware,
+    content_security_policy,
     provide_actor,
     provide_db,
 )
@@ -66,9 +70,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             LoginController,
+            IdentityProviderController,
             DashboardController,
             TenantUsersController,
             AccountController,
+            AgreementController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
@@ -101,4 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.policy = PolicyStore(engine, settings.policy_model)
+    app.state.identity_providers = build_providers(settings.identity_providers)
+    # Signing out sends the browser on to the provider: the form-action rule must allow its origin.
+    app.state.csp = content_security_policy([p.issuer for p in settings.identity_providers])
     return app

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -72,6 +76,106 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+PROVIDER_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+PROVIDER_KINDS = ("oidc",)
+_PROVIDER_KEYS = {"name", "kind", "label", "issuer", "client_id", "client_secret", "scopes", "claim"}
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """One identity provider people may sign in with (see README, "Signing in with an identity provider")."""
+
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ("openid",)
+    claim: str = "sub"
+    kind: str = "oidc"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _provider(raw: object, index: int, environment: str) -> ProviderConfig:
+    where = f"OIDC_PROVIDERS[{index}]"
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where} must be an object")
+    unknown = set(raw) - _PROVIDER_KEYS
+    if unknown:
+        raise SettingsError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    for key in ("name", "label", "issuer", "client_id"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SettingsError(f"{where}.{key} is required and must be a non-empty string")
+    name = raw["name"]
+    if not PROVIDER_NAME_RE.fullmatch(name):
+        raise SettingsError(f"{where}.name must be small Latin letters, digits or dashes (at most 40)")
+    kind = raw.get("kind", "oidc")
+    if kind not in PROVIDER_KINDS:
+        raise SettingsError(f"{where}.kind must be one of {', '.join(PROVIDER_KINDS)}")
+    issuer = raw["issuer"].rstrip("/")
+    parts = urlsplit(issuer)
+    if parts.scheme not in {"https", "http"} or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"{where}.issuer must be an https:// URL without query or fragment")
+    # Plain http only for a provider on this machine (tests, a local development provider).
+    if parts.scheme == "http" and (environment == "production" or not _is_loopback(parts.hostname)):
+        raise SettingsError(f"{where}.issuer must use https")
+    secret = raw.get("client_secret", "")
+    if not isinstance(secret, str):
+        raise SettingsError(f"{where}.client_secret must be a string")
+    scopes = raw.get("scopes", ["openid"])
+    if not isinstance(scopes, list) or not all(isinstance(x, str) and x and " " not in x for x in scopes):
+        raise SettingsError(f"{where}.scopes must be a list of scope names")
+    if kind == "oidc" and "openid" not in scopes:
+        raise SettingsError(f"{where}.scopes must include openid")
+    claim = raw.get("claim", "sub")
+    if not isinstance(claim, str) or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,60}", claim):
+        raise SettingsError(f"{where}.claim must be a claim name such as sub, email or pinfl")
+    return ProviderConfig(
+        name=name,
+        label=raw["label"].strip(),
+        issuer=issuer,
+        client_id=raw["client_id"],
+        client_secret=secret,
+        scopes=tuple(dict.fromkeys(scopes)),
+        claim=claim,
+        kind=kind,
+    )
+
+
+def _public_url(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"https", "http"} or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError("PUBLIC_URL must be an http(s):// URL without query or fragment")
+    return raw.strip().rstrip("/")
+
+
+def parse_providers(raw: str, environment: str = "development") -> tuple[ProviderConfig, ...]:
+    """OIDC_PROVIDERS: a JSON list of provider objects; empty or unset means none."""
+    if not raw.strip():
+        return ()
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"OIDC_PROVIDERS is not valid JSON: {exc.msg}") from exc
+    if not isinstance(items, list):
+        raise SettingsError("OIDC_PROVIDERS must be a JSON list of provider objects")
+    providers = tuple(_provider(item, i, environment) for i, item in enumerate(items))
+    names = [p.name for p in providers]
+    if len(set(names)) != len(names):
+        raise SettingsError("OIDC_PROVIDERS names must be unique")
+    return providers
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -85,7 +189,13 @@ class Settings:
     login_window_minutes: int = 15
     local_login: bool = True
     secure_cookies: bool = False
+    identity_providers: tuple[ProviderConfig, ...] = ()
+    # The portal's address as people's browsers see it (behind a proxy); "" = the request's own.
+    public_url: str = ""
     policy_model: Path = field(default=ROOT / "policies.conf")
+
+    def provider(self, name: str) -> ProviderConfig | None:
+        return next((p for p in self.identity_providers if p.name == name), None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,4 +221,6 @@ class Settings:
             login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60),
             local_login=_bool(env, "LOCAL_LOGIN", True),
             secure_cookies=_bool(env, "SECURE_COOKIES", environment == "production"),
+            identity_providers=parse_providers(env.get("OIDC_PROVIDERS", ""), environment),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
         )

@@ -40,8 +40,15 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
+
+
+def content_security_policy(form_targets: list[str]) -> str:
+    """The CSP, with the origins of identity providers a sign-out form may be redirected to."""
+    origins = sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, form_targets) if u.scheme and u.netloc})
+    return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *origins]))
+
+
 SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -55,12 +62,13 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         is_static = scope["path"].startswith("/static/")
+        csp = getattr(scope["litestar_app"].state, "csp", CSP).encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _value in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                headers.extend(h for h in [(b"content-security-policy", csp), *SECURITY_HEADERS] if h[0] not in names)
                 if not is_static and b"cache-control" not in names:
                     # Pages carry personal data: never kept by the browser or a proxy.
                     headers.append((b"cache-control", b"no-store"))
@@ -129,6 +137,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def absolute_url(request: Request, name: str, **params: Any) -> str:
+    """A route's full address, for other sites to send the browser back to (identity providers)."""
+    public = request.app.state.settings.public_url
+    if public:
+        return public + request.app.route_reverse(name, **params)
+    return str(request.url_for(name, **params))
 
 
 def see_other(request: Request, target: str) -> Response:

@@ -22,12 +22,34 @@ from portal.access.models import CasbinRule, PolicyRevision
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
 ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
-    "tenant_admin": [("dashboard", "view"), ("user", "list"), ("user", "manage"), ("tenant", "view")],
-    "case_manager": [("dashboard", "view"), ("tenant", "view")],
-    "signatory": [("dashboard", "view"), ("tenant", "view")],
-    "coordinator": [("dashboard", "view"), ("tenant", "view")],
-    "employer_hr": [("dashboard", "view"), ("tenant", "view")],
-    "viewer": [("dashboard", "view"), ("tenant", "view")],
+    "tenant_admin": [
+        ("dashboard", "view"),
+        ("user", "list"),
+        ("user", "manage"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        ("agreement", "draft"),
+        ("agreement", "comment"),
+        ("agreement", "terminate"),
+    ],
+    "case_manager": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
+    "signatory": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        ("agreement", "comment"),
+        ("agreement", "sign"),
+        ("agreement", "terminate"),
+    ],
+    "coordinator": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        ("agreement", "draft"),
+        ("agreement", "comment"),
+    ],
+    "employer_hr": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
+    "viewer": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
 }
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 
 from portal import i18n
 from portal.access import authenticated, permission, public
@@ -14,7 +15,7 @@ from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.models import ROLES
-from portal.web import DB, CurrentActor, MaybeActor, page, safe_next, see_other, session_cookie
+from portal.web import DB, CurrentActor, MaybeActor, absolute_url, page, safe_next, see_other, session_cookie
 
 
 def _client_address(request: Request) -> str:
@@ -31,6 +32,17 @@ def limits(request: Request) -> services.Limits:
     )
 
 
+def _login_page(request: Request, status_code: int = 200, **context: object) -> Response:
+    settings = request.app.state.settings
+    return page(
+        "tenants/login.html",
+        status_code=status_code,
+        providers=settings.identity_providers,
+        local_login=settings.local_login,
+        **context,
+    )
+
+
 class LoginController(Controller):
     path = "/"
 
@@ -38,7 +50,7 @@ class LoginController(Controller):
     async def login_form(self, request: Request, actor: MaybeActor, next: FromQuery[str | None] = None) -> Response:
         if actor is not None:
             return see_other(request, safe_next(next))
-        return page("tenants/login.html", next=safe_next(next, ""), login="", error=None)
+        return _login_page(request, next=safe_next(next, ""), login="", error=None)
 
     @post("/login", name="login_submit", opt=public())
     async def login(self, request: Request, db: DB) -> Response:
@@ -59,8 +71,8 @@ class LoginController(Controller):
             )
         except services.LoginRefused as refused:
             await db.commit()  # keep the failed attempt: it is what the rate limit counts
-            return page(
-                "tenants/login.html",
+            return _login_page(
+                request,
                 status_code=429 if refused.throttled else 422,
                 next=target,
                 login=login,
@@ -74,8 +86,18 @@ class LoginController(Controller):
 
     @post("/logout", name="logout", opt=authenticated())
     async def logout(self, request: Request, db: DB) -> Response:
-        await services.sign_out(db, request.cookies.get("portal_session"))
-        response = see_other(request, "/login")
+        kept = await services.sign_out(db, request.cookies.get("portal_session"))
+        provider = request.app.state.identity_providers.get(kept.get("provider", ""))
+        target = None
+        if provider is not None:
+            # RP-initiated logout: the provider's own session ends too, then it sends the person back.
+            target = await provider.end_session_url(kept.get("id_token"), absolute_url(request, "login"))
+        if target is None:
+            response = see_other(request, "/login")
+        elif request.headers.get("hx-request") == "true":
+            response = Response(content=b"", status_code=204, headers={"HX-Redirect": target})
+        else:
+            response = Redirect(path=target, status_code=303)
         response.set_cookie(session_cookie(request, None))
         return response
 
@@ -155,19 +177,11 @@ class TenantUsersController(Controller):
         return see_other(request, "/admin/users")
 
     @get("/{user_id:int}", name="user_edit", opt=permission("user", "manage"))
-    async def edit(self, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
+    async def edit(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
         user = await services.get_tenant_user(db, actor.tenant_id, user_id)
         if user is None:
             raise NotFoundException
-        form = services.UserForm(
-            login=user.login,
-            full_name=user.full_name,
-            email=user.email,
-            roles=list(user.roles),
-            is_active=user.is_active,
-            version=user.version,
-        )
-        return page("tenants/user_form.html", form=form, user=user, roles=ROLES)
+        return await _edit_page(request, db, actor, user, _form_of(user))
 
     @post("/{user_id:int}", name="user_update", opt=permission("user", "manage"))
     async def update(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
@@ -188,10 +202,78 @@ class TenantUsersController(Controller):
                 "Someone else changed this user while you were editing, so your changes were not saved. "
                 "Their saved values are shown above; your changes are kept in the form. Check and save again."
             )
-            return page("tenants/user_form.html", status_code=409, form=form, user=current, roles=ROLES)
+            return await _edit_page(request, db, actor, current, form, status_code=409)
         if not saved:
-            return page("tenants/user_form.html", status_code=422, form=form, user=user, roles=ROLES)
+            return await _edit_page(request, db, actor, user, form, status_code=422)
         return see_other(request, "/admin/users")
+
+    @post("/{user_id:int}/identities", name="user_identity_add", opt=permission("user", "manage"))
+    async def add_identity(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
+        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
+        if user is None:
+            raise NotFoundException
+        data = await request.form()
+        identity_form = services.IdentityForm(
+            provider=str(data.get("provider", "")), claim_value=str(data.get("claim_value", ""))
+        )
+        claims = {p.name: p.claim for p in request.app.state.settings.identity_providers}
+        if not await services.register_identity(db, actor, user_id, identity_form, claims, utcnow()):
+            return await _edit_page(
+                request, db, actor, user, _form_of(user), identity_form=identity_form, status_code=422
+            )
+        return see_other(request, f"/admin/users/{user_id}")
+
+    @post(
+        "/{user_id:int}/identities/{identity_id:int}/delete",
+        name="user_identity_remove",
+        opt=permission("user", "manage"),
+    )
+    async def remove_identity(
+        self,
+        request: Request,
+        db: DB,
+        actor: CurrentActor,
+        user_id: FromPath[int],
+        identity_id: FromPath[int],
+    ) -> Response:
+        if not await services.remove_identity(db, actor, user_id, identity_id, utcnow()):
+            raise NotFoundException
+        return see_other(request, f"/admin/users/{user_id}")
+
+
+def _form_of(user: services.TenantUser) -> services.UserForm:
+    return services.UserForm(
+        login=user.login,
+        full_name=user.full_name,
+        email=user.email,
+        roles=list(user.roles),
+        is_active=user.is_active,
+        version=user.version,
+    )
+
+
+async def _edit_page(
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    user: services.TenantUser,
+    form: services.UserForm,
+    identity_form: services.IdentityForm | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The user form with the identities registered for the person at identity providers."""
+    providers = request.app.state.settings.identity_providers
+    return page(
+        "tenants/user_form.html",
+        status_code=status_code,
+        form=form,
+        user=user,
+        roles=ROLES,
+        providers=providers,
+        provider_labels={p.name: p.label for p in providers},
+        identities=await services.list_identities(db, actor.tenant_id, user.user_id),
+        identity_form=identity_form or services.IdentityForm(),
+    )
 
 
 class AccountController(Controller):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,7 +19,16 @@ from portal.access import audit
 from portal.access.guard import Actor
 from portal.access.policy import write_memberships
 from portal.i18n import gettext as _
-from portal.tenants.models import LANGUAGES, ROLES, LoginAttempt, LoginSession, Membership, Tenant, User
+from portal.tenants.models import (
+    LANGUAGES,
+    ROLES,
+    ExternalIdentity,
+    LoginAttempt,
+    LoginSession,
+    Membership,
+    Tenant,
+    User,
+)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has")
@@ -110,6 +120,7 @@ async def open_session(
     limits: Limits,
     now: datetime,
     previous_token: str | None,
+    data: dict | None = None,
 ) -> str:
     """A new random session id for every sign-in; whatever id the browser brought is discarded."""
     if previous_token:
@@ -122,6 +133,7 @@ async def open_session(
             tenant_id=tenant_id,
             created_at=now,
             expires_at=now + limits.session_lifetime,
+            data=data or {},
         )
     )
     await audit.record(
@@ -136,9 +148,186 @@ async def open_session(
     return token
 
 
-async def sign_out(session: AsyncSession, token: str | None) -> None:
-    if token:
-        await session.execute(delete(LoginSession).where(LoginSession.id == token_id(token)))
+async def sign_out(session: AsyncSession, token: str | None) -> dict:
+    """End the session; return what it kept (the identity provider it came through, if any)."""
+    if not token:
+        return {}
+    row = await session.get(LoginSession, token_id(token))
+    data = dict(row.data or {}) if row is not None else {}
+    await session.execute(delete(LoginSession).where(LoginSession.id == token_id(token)))
+    return data
+
+
+# --- identities at identity providers -------------------------------------------------------
+
+
+class IdentityUnknown(Exception):
+    """Nobody registered this identity for an active membership: no self-registration."""
+
+
+def normalise_claim_value(claim: str, value: str) -> str:
+    value = value.strip()
+    # Providers and administrators spell e-mail addresses in any case; they mean the same person.
+    return value.lower() if claim == "email" else value
+
+
+async def sign_in_with_identity(
+    session: AsyncSession,
+    *,
+    provider: str,
+    claim: str,
+    claim_value: str,
+    limits: Limits,
+    now: datetime,
+    previous_token: str | None,
+    session_data: dict | None = None,
+) -> str:
+    """Open a session for the membership an administrator registered this identity for."""
+    identity = await session.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.provider == provider,
+            ExternalIdentity.claim_value == normalise_claim_value(claim, claim_value),
+        )
+    )
+    if identity is None:
+        raise IdentityUnknown
+    user = await session.get(User, identity.user_id)
+    memberships = await active_memberships(session, identity.user_id)
+    if user is None or not user.is_active or identity.tenant_id not in {m.tenant_id for m in memberships}:
+        raise IdentityUnknown
+    if identity.linked_at is None:
+        identity.linked_at = now
+        await audit.record(
+            session,
+            action="identity_linked",
+            object_type="user",
+            object_id=user.id,
+            actor_user_id=user.id,
+            actor_tenant_id=identity.tenant_id,
+            owner_tenant_id=identity.tenant_id,
+            detail={"provider": provider, "identity_id": identity.id},
+            now=now,
+        )
+    return await open_session(
+        session,
+        user,
+        identity.tenant_id,
+        limits,
+        now,
+        previous_token,
+        data={"provider": provider, **(session_data or {})},
+    )
+
+
+@dataclass(frozen=True)
+class RegisteredIdentity:
+    id: int
+    provider: str
+    claim_value: str
+    linked_at: datetime | None
+
+
+@dataclass
+class IdentityForm:
+    provider: str = ""
+    claim_value: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def list_identities(session: AsyncSession, tenant_id: int, user_id: int) -> list[RegisteredIdentity]:
+    rows = await session.scalars(
+        select(ExternalIdentity)
+        .where(ExternalIdentity.tenant_id == tenant_id, ExternalIdentity.user_id == user_id)
+        .order_by(ExternalIdentity.provider, ExternalIdentity.claim_value)
+    )
+    return [RegisteredIdentity(r.id, r.provider, r.claim_value, r.linked_at) for r in rows]
+
+
+async def register_identity(
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    form: IdentityForm,
+    claims: dict[str, str],
+    now: datetime,
+) -> bool:
+    """Let a member of the actor's tenant sign in with this identity; ``claims`` maps each configured
+    provider to the claim it identifies people by. On bad input fill form.errors."""
+    if await get_tenant_user(session, actor.tenant_id, user_id) is None:
+        raise LookupError(user_id)
+    if form.provider not in claims:
+        form.errors["provider"] = _("Choose an identity provider.")
+    else:
+        form.claim_value = normalise_claim_value(claims[form.provider], form.claim_value)
+    if not 1 <= len(form.claim_value.strip()) <= 200:
+        form.errors["claim_value"] = _("Enter the identifier the provider knows the person by (1 to 200 characters).")
+    if form.errors:
+        return False
+    taken = await session.scalar(
+        select(ExternalIdentity.id).where(
+            ExternalIdentity.provider == form.provider, ExternalIdentity.claim_value == form.claim_value
+        )
+    )
+    # Say nothing about whom it belongs to: it may be another organisation's member.
+    taken_message = _("This identity is already registered for someone. One identity belongs to one person.")
+    if taken:
+        form.errors["claim_value"] = taken_message
+        return False
+    identity = ExternalIdentity(
+        provider=form.provider, claim_value=form.claim_value, user_id=user_id, tenant_id=actor.tenant_id
+    )
+    try:
+        async with session.begin_nested():
+            session.add(identity)
+    except IntegrityError:
+        # Another administrator registered the same identity a moment ago.
+        form.errors["claim_value"] = taken_message
+        return False
+    await audit.record(
+        session,
+        action="identity_registered",
+        object_type="user",
+        object_id=user_id,
+        actor_user_id=actor.user_id,
+        actor_tenant_id=actor.tenant_id,
+        owner_tenant_id=actor.tenant_id,
+        detail={"provider": form.provider, "identity_id": identity.id},
+        now=now,
+    )
+    return True
+
+
+async def remove_identity(session: AsyncSession, actor: Actor, user_id: int, identity_id: int, now: datetime) -> bool:
+    """False when there is no such identity for this member of the actor's tenant."""
+    identity = await session.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.id == identity_id,
+            ExternalIdentity.user_id == user_id,
+            ExternalIdentity.tenant_id == actor.tenant_id,
+        )
+    )
+    if identity is None:
+        return False
+    await session.delete(identity)
+    # Sessions opened through this identity end with it; a password session of the same person stays.
+    opened = await session.scalars(
+        select(LoginSession).where(LoginSession.user_id == user_id, LoginSession.tenant_id == actor.tenant_id)
+    )
+    for row in opened:
+        if (row.data or {}).get("provider") == identity.provider:
+            await session.delete(row)
+    await audit.record(
+        session,
+        action="identity_removed",
+        object_type="user",
+        object_id=user_id,
+        actor_user_id=actor.user_id,
+        actor_tenant_id=actor.tenant_id,
+        owner_tenant_id=actor.tenant_id,
+        detail={"provider": identity.provider, "identity_id": identity_id},
+        now=now,
+    )
+    return True
 
 
 async def active_memberships(session: AsyncSession, user_id: int) -> list[Membership]:

@@ -48,7 +48,14 @@ def test_public_routes_are_few_and_named(app: Litestar) -> None:
             if declared_permission(h) == PUBLIC
         }
     )
-    assert public == ["/health", "/language", "/login", "/static/{file_path:path}"]
+    assert public == [
+        "/health",
+        "/language",
+        "/login",
+        "/login/oidc/{provider:str}",
+        "/login/oidc/{provider:str}/callback",
+        "/static/{file_path:path}",
+    ]
 
 
 def test_every_persona_on_every_page_gets_exactly_what_its_roles_grant(client: TestClient, demo_logins) -> None:  # type: ignore[no-untyped-def]

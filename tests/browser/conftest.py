@@ -1,6 +1,11 @@
-"""A real portal process and a real Chromium: the server runs `uvicorn portal.asgi:app` on a free
-loopback port over a fresh copy of the migrated, seeded SQLite database; Playwright drives Debian's
-Chromium. Without /usr/bin/chromium the tests skip, except in CI (CI=true), where they fail."""
+"""Real Chromium against the portal on 127.0.0.1.
+
+Two ways to serve it: `portal` runs uvicorn in a thread of this process (with the test identity
+provider); `served_portal` / `fresh_served_portal` run `uvicorn portal.asgi:app` as a separate
+process configured only through its environment, as in production. Chromium is Debian's
+(/usr/bin/chromium). Without it the browser tests skip, except in CI (CI=true), where a missing
+browser fails the run.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,23 +23,101 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 
-from portal.settings import ROOT
-from tests.conftest import DEMO_PASSWORD, IN_CI, SECRET
+from portal.cli import migrate_database, seed_demo_database
+from portal.settings import ROOT, Settings
+from tests.conftest import DEMO_PASSWORD, IN_CI, SECRET, make_settings
+from tests.oidc_provider import MockProvider, running_provider
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-HOST = "127.0.0.1"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass
 class Portal:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[MockProvider]:
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def portal(tmp_path: Path, oidc_provider: MockProvider) -> Iterator[Portal]:
+    """The portal on a fresh, migrated and seeded SQLite database, served on a free loopback port."""
+    from portal.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'portal.db'}", port=port, identity_providers=(oidc_provider.config(),)
+    )
+    migrate_database(settings)
+    seed_demo_database(settings, tmp_path / "demo-logins.json")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the portal did not start")
+        time.sleep(0.05)
+    try:
+        yield Portal(url=f"http://127.0.0.1:{port}", settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def chromium(portal: Portal):  # type: ignore[no-untyped-def]
+    """Started after the portal: Playwright's sync API keeps an event loop running in this thread."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# --- the portal as a separate process -------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class ServedPortal:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
@@ -42,7 +126,7 @@ class Portal:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_until_healthy(portal: Portal, timeout: float = 30.0) -> None:
+def _wait_until_healthy(portal: ServedPortal, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if portal.process.poll() is not None:
@@ -60,11 +144,11 @@ def _wait_until_healthy(portal: Portal, timeout: float = 30.0) -> None:
 @pytest.fixture(scope="session")
 def start_portal(
     sqlite_template: tuple[Path, list[dict]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[], Portal]]:
+) -> Iterator[Callable[[], ServedPortal]]:
     """Starts a portal process with a database of its own; all are stopped at the end of the run."""
-    started: list[Portal] = []
+    started: list[ServedPortal] = []
 
-    def start() -> Portal:
+    def start() -> ServedPortal:
         folder = tmp_path_factory.mktemp("browser-portal")
         database = folder / "portal.db"
         shutil.copyfile(sqlite_template[0], database)
@@ -74,18 +158,18 @@ def start_portal(
             "DATABASE_URL": f"sqlite:///{database}",
             "SECRET_KEY": SECRET,
             "PORT": str(port),
-            "HOST": HOST,
+            "HOST": LOOPBACK,
             "PORTAL_ENV": "test",
         }
         log = folder / "server.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "portal.asgi:app", "--host", HOST, "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", "portal.asgi:app", "--host", LOOPBACK, "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        portal = Portal(url=f"http://{HOST}:{port}", process=process, log=log)
+        portal = ServedPortal(url=f"http://{LOOPBACK}:{port}", process=process, log=log)
         started.append(portal)
         _wait_until_healthy(portal)
         return portal
@@ -102,13 +186,13 @@ def start_portal(
 
 
 @pytest.fixture(scope="module")
-def portal(start_portal: Callable[[], Portal]) -> Portal:
+def served_portal(start_portal: Callable[[], ServedPortal]) -> ServedPortal:
     """One portal for a module's tests that only read (or that each sign in afresh)."""
     return start_portal()
 
 
 @pytest.fixture
-def fresh_portal(start_portal: Callable[[], Portal]) -> Portal:
+def fresh_served_portal(start_portal: Callable[[], ServedPortal]) -> ServedPortal:
     """A portal whose database nobody else has touched (for journeys that change it)."""
     return start_portal()
 
@@ -131,7 +215,7 @@ def browser(sqlite_template: tuple[Path, list[dict]]):  # type: ignore[no-untype
         chromium.close()
 
 
-def sign_in(page, portal: Portal, user: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, portal: ServedPortal, user: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{portal.url}/login")
     page.locator("#login").fill(user)
     page.locator("#password").fill(password)

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from portal import i18n
-from tests.browser.conftest import Portal, sign_in
+from tests.browser.conftest import ServedPortal, sign_in
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def change_password(page: Page, current: str, new: str, confirm: str) -> None:
     page.locator("form.stacked button[type=submit]").click()
 
 
-def password_pages(page: Page, portal: Portal) -> Iterator[str]:
+def password_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
     page.goto(f"{portal.url}/account/password")
     yield "password form"
     change_password(page, "wrong", "short", "other")
@@ -59,7 +59,7 @@ def password_pages(page: Page, portal: Portal) -> Iterator[str]:
     expect(page.locator(".notice")).to_be_visible()
 
 
-def pages(page: Page, portal: Portal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
+def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
     """Opens each page in turn and yields its description once it is on screen."""
     page.goto(f"{portal.url}/login")
     yield "login"
@@ -103,9 +103,9 @@ def pages(page: Page, portal: Portal, language: str, new_page: Callable[[], Page
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
-def test_no_page_has_an_accessibility_violation(browser: Browser, portal: Portal, language: str) -> None:
+def test_no_page_has_an_accessibility_violation(browser: Browser, served_portal: ServedPortal, language: str) -> None:
     context = browser.new_context()
-    context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": language, "url": portal.url}])
+    context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": language, "url": served_portal.url}])
     opened = [context.new_page()]
 
     def new_page() -> Page:
@@ -116,7 +116,7 @@ def test_no_page_has_an_accessibility_violation(browser: Browser, portal: Portal
     report: list[str] = []
     checked = 0
     try:
-        for description in pages(opened[0], portal, language, new_page):
+        for description in pages(opened[0], served_portal, language, new_page):
             current = opened[-1]
             expect(current.locator("html")).to_have_attribute("lang", i18n.HTML_LANG[language])
             report.extend(f"[{description}] {v}" for v in violations(current))
@@ -128,12 +128,12 @@ def test_no_page_has_an_accessibility_violation(browser: Browser, portal: Portal
     assert not report, f"{len(report)} violations in {language}:\n" + "\n".join(report)
 
 
-def test_axe_does_report_a_violation_when_there_is_one(browser: Browser, portal: Portal) -> None:
+def test_axe_does_report_a_violation_when_there_is_one(browser: Browser, served_portal: ServedPortal) -> None:
     # The control for the test above: zero must mean "checked and clean", not "never ran".
     context = browser.new_context()
     page = context.new_page()
     try:
-        page.goto(f"{portal.url}/login")
+        page.goto(f"{served_portal.url}/login")
         assert violations(page) == []
         page.evaluate("document.querySelector('label[for=login]').remove()")
         found = violations(page)
@@ -144,12 +144,12 @@ def test_axe_does_report_a_violation_when_there_is_one(browser: Browser, portal:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_the_skip_link_comes_first_shows_its_focus_and_leads_to_the_content(
-    browser: Browser, portal: Portal, javascript: bool
+    browser: Browser, served_portal: ServedPortal, javascript: bool
 ) -> None:
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     try:
-        sign_in(page, portal, "pes.admin")
+        sign_in(page, served_portal, "pes.admin")
         page.keyboard.press("Tab")
         skip = page.locator("a.skip-link")
         expect(skip).to_be_focused()

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Portal, sign_in
+from tests.browser.conftest import ServedPortal, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ PES = {"uz": "Yunusobod tumani Bandlik bo‘limi", "ru": "Отдел занят�
 INSON = {"ru": "Центр социальных услуг «INSON» Юнусабадского района"}
 
 
-def walk_the_journey(page: Page, portal: Portal) -> None:
+def walk_the_journey(page: Page, portal: ServedPortal) -> None:
     page.goto(f"{portal.url}/admin/users")
     expect(page).to_have_url(f"{portal.url}/login?next=/admin/users")
     page.locator("#login").fill("coordinator")
@@ -49,7 +49,9 @@ def walk_the_journey(page: Page, portal: Portal) -> None:
     expect(page).to_have_url(f"{portal.url}/login?next=/")
 
 
-def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(browser, fresh_portal: Portal) -> None:  # type: ignore[no-untyped-def]
+def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(
+    browser, fresh_served_portal: ServedPortal
+) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="uz-UZ")
     page = context.new_page()
     complaints: list[str] = []
@@ -61,7 +63,7 @@ def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(browser, 
     htmx_requests: list[str] = []
     page.on("request", lambda r: htmx_requests.append(r.url) if r.headers.get("hx-request") == "true" else None)
     try:
-        walk_the_journey(page, fresh_portal)
+        walk_the_journey(page, fresh_served_portal)
         assert page.evaluate("typeof window.htmx") == "object", "HTMX did not load"
     finally:
         context.close()
@@ -73,26 +75,26 @@ def test_the_journey_works_with_htmx_and_the_csp_never_gets_in_its_way(browser, 
     assert not [c for c in complaints if expected not in c], "\n".join(complaints)
 
 
-def test_the_journey_works_without_javascript(browser, fresh_portal: Portal) -> None:  # type: ignore[no-untyped-def]
+def test_the_journey_works_without_javascript(browser, fresh_served_portal: ServedPortal) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="uz-UZ", java_script_enabled=False)
     page = context.new_page()
     htmx_requests: list[str] = []
     page.on("request", lambda r: htmx_requests.append(r.url) if r.headers.get("hx-request") else None)
     try:
-        walk_the_journey(page, fresh_portal)
+        walk_the_journey(page, fresh_served_portal)
     finally:
         context.close()
     assert not htmx_requests
 
 
-def test_the_console_listener_does_see_a_csp_violation(browser, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+def test_the_console_listener_does_see_a_csp_violation(browser, served_portal: ServedPortal) -> None:  # type: ignore[no-untyped-def]
     # The control for the test above: an inline script is refused, and the refusal reaches us.
     context = browser.new_context()
     page = context.new_page()
     complaints: list[str] = []
     page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(f"{portal.url}/login")
+        page.goto(f"{served_portal.url}/login")
         with pytest.raises(Exception):  # noqa: B017 - Playwright reports the blocked script as an Error
             page.add_script_tag(content="document.title = 'inline ran'")
         page.wait_for_timeout(200)

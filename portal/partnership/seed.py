@@ -1,0 +1,106 @@
+"""Demo agreements: the Tashkent ICM pilot, signed by every demo partner, and a memorandum half signed.
+
+Idempotent: an agreement already seeded (same template, same drafting tenant) is left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.access.guard import Actor
+from portal.db import utcnow
+from portal.partnership import services
+from portal.partnership.models import Agreement
+from portal.tenants.models import Membership, Tenant, User
+
+OUTSIDER = "employer-chorsu-savdo"  # the demo's outsider: never a party to any agreement
+PILOT_PARTIES = (
+    "pes-yunusobod",
+    "nasp-tashkent",
+    "inson-yunusobod",
+    "monocentre-tashkent",
+    "ngo-sharoit-plus",
+    "employer-toqimachi",
+    "employer-yunusobod-non",
+    "job-carving-tashkent",
+    "labour-inspection-tashkent",
+)
+SIGNATORIES = {
+    "pes-yunusobod": "pes.sign",
+    "nasp-tashkent": "nasp.admin",
+    "inson-yunusobod": "inson.sign",
+    "monocentre-tashkent": "mono.admin",
+    "ngo-sharoit-plus": "ngo.admin",
+    "employer-toqimachi": "toqimachi.director",
+    "employer-yunusobod-non": "non.hr",
+    "job-carving-tashkent": "carving.lead",
+    "labour-inspection-tashkent": "inspection.head",
+}
+
+
+async def actor_for(session: AsyncSession, login: str, tenant_slug: str) -> Actor:
+    """The demo user acting for the tenant, with their roles there."""
+    row = (
+        await session.execute(
+            select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(User.login == login, Tenant.slug == tenant_slug)
+        )
+    ).one()
+    user, membership = row
+    return Actor(
+        user_id=user.id,
+        login=user.login,
+        full_name=user.full_name,
+        tenant_id=membership.tenant_id,
+        session_id="seed",
+        roles=tuple(membership.roles),
+    )
+
+
+async def _tenants(session: AsyncSession, slugs: tuple[str, ...]) -> list[Tenant]:
+    found = {t.slug: t for t in (await session.scalars(select(Tenant).where(Tenant.slug.in_(slugs)))).all()}
+    return [found[s] for s in slugs if s in found]
+
+
+async def _seed_one(
+    session: AsyncSession, now: datetime, key: str, drafter: tuple[str, str], slugs: tuple[str, ...], signers: int
+) -> None:
+    actor = await actor_for(session, *drafter)
+    exists = await session.scalar(
+        select(Agreement.id).where(Agreement.template_key == key, Agreement.tenant_id == actor.tenant_id)
+    )
+    if exists is not None:
+        return
+    tenants = await _tenants(session, slugs)
+    assert all(t.slug != OUTSIDER for t in tenants)
+    drafting = next(t for t in tenants if t.id == actor.tenant_id)
+    form = services.form_from_template(key, drafting, tenants, "uz", date(now.year, 1, 1))
+    form.valid_until = date(now.year + 2, 12, 31).isoformat()
+    version = await services.create_draft(session, actor, form, now, template_key=key)
+    assert version is not None, form.errors
+    await services.propose(session, actor, version.id, now)
+    for tenant in tenants[:signers]:
+        signer = await actor_for(session, SIGNATORIES[tenant.slug], tenant.slug)
+        await services.sign(session, signer, version.id, version.terms_hash or "", now)
+
+
+async def seed_agreements(session: AsyncSession, now: datetime) -> None:
+    """The pilot agreement fully signed; the monocentre–NGO memorandum with one of two signatures."""
+    await _seed_one(session, now, "tashkent-icm-pilot", ("pes.admin", "pes-yunusobod"), PILOT_PARTIES, 99)
+    await _seed_one(
+        session,
+        now,
+        "pes-ngo-referral",
+        ("mono.admin", "monocentre-tashkent"),
+        ("monocentre-tashkent", "ngo-sharoit-plus"),
+        1,
+    )
+
+
+async def seed_demo_agreements(session: AsyncSession) -> None:
+    await seed_agreements(session, utcnow())
