@@ -141,6 +141,12 @@ def every_page(client: TestClient, make_client, language: str) -> Iterator[tuple
         ),
     )
     admin = browsers["pes.admin"]
+    agreements = admin.get("/agreements")
+    yield "agreements", agreements
+    yield "new agreement", admin.get("/agreements/new")
+    version = re.search(r'href="(/agreements/versions/\d+)"', agreements.text)
+    if version:
+        yield "agreement version", admin.get(version.group(1))
     yield "users", admin.get("/admin/users")
     yield "new user", admin.get("/admin/users/new")
     yield "new user with errors", post_form(admin, "/admin/users", {"login": "Bad!", "full_name": "A"})

@@ -82,6 +82,14 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
             yield from password_pages(page, portal)
         if persona != "pes.admin":
             continue
+        page.goto(f"{portal.url}/agreements")
+        yield "agreements"
+        version = page.locator("main a[href^='/agreements/versions/']").first
+        if version.count():
+            page.goto(f"{portal.url}{version.get_attribute('href')}")
+            yield "agreement version"
+        page.goto(f"{portal.url}/agreements/new")
+        yield "new agreement"
         page.goto(f"{portal.url}/admin/users")
         yield "users"
         edit = page.locator("tr", has_text="pes.case").get_by_role("link").get_attribute("href")
