@@ -20,12 +20,31 @@ from portal.access.models import CasbinRule, PolicyRevision
 
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
+_READ_CLIENTS = [("client", "list"), ("client", "read")]
+_SHARING = [("sharing", "view")]
 ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
-    "tenant_admin": [("dashboard", "view"), ("user", "list"), ("user", "manage"), ("tenant", "view")],
-    "case_manager": [("dashboard", "view"), ("tenant", "view")],
-    "signatory": [("dashboard", "view"), ("tenant", "view")],
-    "coordinator": [("dashboard", "view"), ("tenant", "view")],
-    "employer_hr": [("dashboard", "view"), ("tenant", "view")],
+    "tenant_admin": [
+        ("dashboard", "view"),
+        ("user", "list"),
+        ("user", "manage"),
+        ("tenant", "view"),
+        *_READ_CLIENTS,
+        ("audit", "view"),
+        *_SHARING,
+    ],
+    "case_manager": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        *_READ_CLIENTS,
+        ("client", "create"),
+        ("client", "update"),
+        ("consent", "manage"),
+        ("engagement", "manage"),
+        *_SHARING,
+    ],
+    "signatory": [("dashboard", "view"), ("tenant", "view"), *_SHARING],
+    "coordinator": [("dashboard", "view"), ("tenant", "view"), *_SHARING],
+    "employer_hr": [("dashboard", "view"), ("tenant", "view"), *_READ_CLIENTS],
     "viewer": [("dashboard", "view"), ("tenant", "view")],
 }
 
