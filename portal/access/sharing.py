@@ -221,7 +221,8 @@ class _Plan:
 
     def decide(self, client: Client, flags: Iterable[object], category: str | None) -> Decision:
         if self.own and client.tenant_id == self.actor.tenant_id:
-            return Decision(allowed=True, client=client, own=True, categories=frozenset(CATEGORIES))
+            mine = frozenset(CATEGORIES) if category is None else frozenset({category}) & frozenset(CATEGORIES)
+            return Decision(allowed=True, client=client, own=True, categories=mine)
         refs: dict[str, list[str]] = {}
         for grant, flag in zip(self.relevant(category), flags, strict=True):
             if not flag:
