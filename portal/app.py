@@ -18,6 +18,8 @@ from litestar.template import TemplateConfig
 from portal import i18n
 from portal.access import require_permission
 from portal.access.policy import PolicyStore
+from portal.access.routes import SharingController
+from portal.cases.routes import ClientsController
 from portal.db import make_engine, make_sessionmaker
 from portal.settings import ROOT, Settings
 from portal.tenants.routes import DashboardController, LoginController, TenantUsersController
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LoginController,
             DashboardController,
             TenantUsersController,
+            ClientsController,
+            SharingController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],

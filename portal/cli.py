@@ -64,6 +64,7 @@ def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> l
     from portal.tenants.seed import seed_demo
 
     logins = [vars(x) for x in _run_in_session(settings, seed_demo)]
+    _run_in_session(settings, __import__("portal.cases.seed").cases.seed.seed_demo_clients)
     target = logins_file or VAR / "demo-logins.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(logins, ensure_ascii=False, indent=2), encoding="utf-8")
