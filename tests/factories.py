@@ -177,3 +177,8 @@ async def consent(
     session.add(row)
     await session.flush()
     return row
+
+
+def english(client: Any) -> None:
+    """Pages in English, for tests that read their text (the default language is Uzbek)."""
+    client.cookies.set("portal_lang", "en")

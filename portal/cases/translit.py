@@ -21,7 +21,7 @@ _VOWELS_CYR = set("аеёиоуўэюяАЕЁИОУЎЭЮЯ")
 _APOSTROPHES = "ʻʼ‘’'`´"
 # Latin digraphs first, so "sh" is read before "s".
 _LAT_TO_CYR = [
-    ("oʻ", "ў"), ("gʻ", "ғ"), ("sh", "ш"), ("ch", "ч"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"),
+    ("yoʻ", "йў"), ("oʻ", "ў"), ("gʻ", "ғ"), ("sh", "ш"), ("ch", "ч"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"),
     ("ye", "е"), ("ts", "ц"),
     ("a", "а"), ("b", "б"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "ҳ"), ("i", "и"),
     ("j", "ж"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("q", "қ"),
@@ -62,7 +62,11 @@ def to_cyrillic(text: str) -> str:
             if piece.lower() == latin:
                 if latin == "e" and (i == 0 or not text[i - 1].isalpha()):
                     cyr = "э"  # a word-initial E is Э
-                out.append(cyr.upper() if piece[0].isupper() else cyr)
+                if piece.isupper() and len(piece) > 1:
+                    cyr = cyr.upper()
+                elif piece[0].isupper():
+                    cyr = cyr[0].upper() + cyr[1:]
+                out.append(cyr)
                 i += len(latin)
                 break
         else:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from portal.access.models import AuditEntry
 from portal.db import utcnow
 from tests.conftest import login, post_form, with_db
-from tests.factories import make_agreement, tenant_id
+from tests.factories import english, make_agreement, tenant_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,17 +58,20 @@ def _agreement(settings) -> None:  # type: ignore[no-untyped-def]
 
 def test_the_sharing_matrix_shows_clauses_in_force_from_both_sides(client, make_client, settings) -> None:  # type: ignore[no-untyped-def]
     _agreement(settings)
+    english(client)
     login(client, "inson.admin")
     ours = client.get("/sharing")
     assert ours.status_code == 200
     assert "Yunusobod pilot" in ours.text and "Expired pilot" not in ours.text
-    assert "«Sharoit plus»" in ours.text and "Toshkent to‘qimachi" in ours.text
+    assert "Sharoit plus" in ours.text and "To‘qimachi" in ours.text
     assert "Your organisation shares no client data." not in ours.text
     partner = make_client()
+    english(partner)
     login(partner, "toqimachi.director")
     theirs = partner.get("/sharing")
     assert "Yunusobod pilot" in theirs.text and "Your organisation shares no client data." in theirs.text
     outsider = make_client()
+    english(outsider)
     login(outsider, "outsider.hr")
     nothing = outsider.get("/sharing")
     assert "Yunusobod pilot" not in nothing.text and "No organisation shares client data with yours." in nothing.text

@@ -12,7 +12,7 @@ from portal.access.models import AuditEntry
 from portal.cases.models import Client, Consent, Engagement
 from portal.db import utcnow
 from tests.conftest import login, post_form, with_db
-from tests.factories import make_agreement, tenant_id
+from tests.factories import english, make_agreement, tenant_id
 
 SHAHZOD = "Oʻrinboyev Shahzod Akmal oʻgʻli"  # demo client of INSON, engaged with the NGO, consent given
 
@@ -152,6 +152,7 @@ def test_a_partner_sees_shared_categories_with_their_reasons_and_the_owner_sees_
     client_id, pinfl, _c = seeded(settings)
     before = client_id
     assert client.get("/login").status_code == 200
+    english(client)
     login(client, "ngo.worker")
     assert client.get(f"/clients/{client_id}").status_code == 404
     agreement_id = share_with_ngo(settings)
@@ -166,6 +167,7 @@ def test_a_partner_sees_shared_categories_with_their_reasons_and_the_owner_sees_
     assert "Qodirov Sanjar" not in listed.text  # not engaged with the NGO
 
     owner = make_client()
+    english(owner)
     login(owner, "inson.admin")
     reads = owner.get("/sharing/reads")
     assert reads.status_code == 200 and "Азиз Эргашев" in reads.text

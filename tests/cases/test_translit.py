@@ -26,6 +26,7 @@ def test_names_go_between_the_scripts_and_fold_to_one_key(latin: str, cyrillic: 
 def test_to_cyrillic_reads_digraphs_and_any_apostrophe() -> None:
     assert to_cyrillic("O'rinboyev") == to_cyrillic("O‘rinboyev") == to_cyrillic("Oʻrinboyev") == "Ўринбоев"
     assert to_cyrillic("Shahlo") == "Шаҳло"
+    assert to_cyrillic("Yoʻldoshev") == "Йўлдошев"
 
 
 def test_the_search_key_ignores_case_apostrophes_and_the_initial_ye() -> None:
