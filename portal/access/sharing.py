@@ -3,9 +3,10 @@
 Inside its own tenant a user sees the tenant's clients when a role grants ("client", act) (Casbin
 RBAC with domains). Across tenants, the candidate grants are this process's "p2" lines for the
 actor's tenant, matched by plain equality; each candidate then becomes an SQL predicate evaluated in
-the very query that reads the client: the clause's version is active, today lies in its window and
-before the clause's end, the client is engaged with the recipient when the clause says so, and the
-client's consent for the clause's purpose is given and not withdrawn when the clause requires it.
+the very query that reads the client: the clause's version is active, today (in Tashkent) lies in
+its valid_from..valid_until window and before the clause's ends_on (the first day without access),
+the client is engaged with the recipient when the clause says so, and the client's consent for the
+clause's purpose is given and not withdrawn when the clause requires it.
 So a stale in-memory line (a lost notification, a worker that has not reloaded yet) can never keep
 a terminated, expired or withdrawn grant alive: the database has the last word.
 
@@ -205,7 +206,7 @@ class _Plan:
     """Everything one actor may see for one action: own clients and the candidate clauses."""
 
     actor: Actor
-    own: bool
+    role_allows: bool  # the actor's roles allow the action on clients at all
     grants: tuple[Grant, ...]
     now: datetime
 
@@ -213,16 +214,18 @@ class _Plan:
         return tuple(g for g in self.grants if category is None or category in g.categories)
 
     def predicate(self, category: str | None) -> ColumnElement[bool]:
-        own = Client.tenant_id == self.actor.tenant_id if self.own else false()
+        if category is not None and category not in CATEGORIES:
+            return false()
+        own = Client.tenant_id == self.actor.tenant_id if self.role_allows else false()
         return or_(own, *(grant_predicate(g, self.now) for g in self.relevant(category)))
 
     def columns(self, category: str | None) -> list[ColumnElement[bool]]:
         return [grant_predicate(g, self.now).label(f"g{i}") for i, g in enumerate(self.relevant(category))]
 
     def decide(self, client: Client, flags: Iterable[object], category: str | None) -> Decision:
-        if self.own and client.tenant_id == self.actor.tenant_id:
+        if self.role_allows and client.tenant_id == self.actor.tenant_id:
             mine = frozenset(CATEGORIES) if category is None else frozenset({category}) & frozenset(CATEGORIES)
-            return Decision(allowed=True, client=client, own=True, categories=mine)
+            return Decision(allowed=True, client=client, own=True, categories=mine) if mine else DENIED
         refs: dict[str, list[str]] = {}
         for grant, flag in zip(self.relevant(category), flags, strict=True):
             if not flag:
@@ -244,8 +247,8 @@ async def _plan(session: AsyncSession, policy: PolicyStore, actor: Actor, action
     await policy.refresh(session)
     # The actor's own role must allow the action on clients, for its own clients and for shared ones.
     if not policy.allows(actor.user_id, actor.tenant_id, "client", action):
-        return _Plan(actor=actor, own=False, grants=(), now=now)
-    return _Plan(actor=actor, own=True, grants=tuple(candidate_grants(policy, actor, action)), now=now)
+        return _Plan(actor=actor, role_allows=False, grants=(), now=now)
+    return _Plan(actor=actor, role_allows=True, grants=tuple(candidate_grants(policy, actor, action)), now=now)
 
 
 async def authorize(
