@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +95,23 @@ def _parse_condition(cond: str | None) -> tuple[str, bool, str] | None:
     return scope, consent == "consent", purpose
 
 
+# p2 lines by recipient, per loaded enforcer. PolicyStore replaces its enforcer on every reload and
+# never edits one in place, so an index built once per enforcer stays exact; the scan Casbin's
+# get_filtered_named_policy does costs ~15 ms per call at 10,000 lines, the dict lookup nothing.
+_BY_RECIPIENT: WeakKeyDictionary[object, dict[str, list[list[str]]]] = WeakKeyDictionary()
+
+
+def _lines_for(enforcer: object, recipient: str) -> list[list[str]]:
+    index = _BY_RECIPIENT.get(enforcer)
+    if index is None:
+        index = {}
+        for line in enforcer.get_named_policy("p2"):  # type: ignore[attr-defined]
+            if line:
+                index.setdefault(line[0], []).append(list(line))
+        _BY_RECIPIENT[enforcer] = index
+    return index.get(recipient, [])
+
+
 def candidate_grants(policy: PolicyStore, actor: Actor, action: str) -> list[Grant]:
     """The actor's tenant's p2 lines for one action, grouped per clause; malformed lines are dropped.
 
@@ -105,7 +123,7 @@ def candidate_grants(policy: PolicyStore, actor: Actor, action: str) -> list[Gra
         return []
     recipient = f"tenant:{actor.tenant_id}"
     grouped: dict[str, Grant] = {}
-    for line in enforcer.get_filtered_named_policy("p2", 0, recipient):
+    for line in _lines_for(enforcer, recipient):
         if len(line) != 6:
             continue
         line_recipient, owner, category, act, cond, ref = line
