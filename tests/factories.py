@@ -182,3 +182,28 @@ async def consent(
 def english(client: Any) -> None:
     """Pages in English, for tests that read their text (the default language is Uzbek)."""
     client.cookies.set("portal_lang", "en")
+
+
+async def share_everything_with_ngo(session: AsyncSession) -> int:
+    """An agreement in force: INSON shares every category with the NGO for engaged, consenting clients."""
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.partnership.models import CATEGORIES
+
+    today = utcnow().date()
+    version = await make_agreement(
+        session,
+        clauses=[
+            {
+                "owner": await tenant_id(session, "inson-yunusobod"),
+                "recipient": await tenant_id(session, "ngo-sharoit-plus"),
+                "categories": list(CATEGORIES),
+                "scope": "engaged",
+                "consent_required": True,
+            }
+        ],
+        valid_from=today - timedelta(days=10),
+        valid_until=today + timedelta(days=100),
+    )
+    return version.agreement_id
