@@ -18,7 +18,6 @@ from portal.cases.models import DISABILITY_GROUPS, ENGAGEMENT_KINDS
 from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.partnership.models import PURPOSES
-from portal.tenants.models import District
 from portal.web import DB, CurrentActor, is_htmx, page, see_other
 
 
@@ -38,19 +37,13 @@ def _client_form(form) -> services.ClientForm:  # type: ignore[no-untyped-def]
     return services.ClientForm(**values, version=int(version) if version.isdigit() else None)
 
 
-async def _districts(db: DB) -> list[District]:
-    from sqlalchemy import select
-
-    return list((await db.scalars(select(District).order_by(District.region_code, District.name_uz))).all())
-
-
 async def _form_page(db: DB, form: services.ClientForm, client_id: int | None, status_code: int = 200) -> Response:
     return page(
         "cases/client_form.html",
         status_code=status_code,
         form=form,
         client_id=client_id,
-        districts=await _districts(db),
+        districts=await services.districts(db),
         groups=DISABILITY_GROUPS,
         genders=services.GENDERS,
     )

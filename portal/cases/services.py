@@ -378,6 +378,10 @@ async def withdraw_consent(session: AsyncSession, actor: Actor, client_id: int, 
         await _audit(session, actor, "consent.withdraw", "client", client_id, now, consent=consent_id)
 
 
+async def districts(session: AsyncSession) -> list[District]:
+    return list((await session.scalars(select(District).order_by(District.region_code, District.name_uz))).all())
+
+
 async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
