@@ -284,3 +284,28 @@ def test_every_client_column_carrying_data_has_a_category() -> None:
     infrastructure = {"id", "tenant_id", "created_at", "updated_at", "version"}
     columns = {c.name for c in Base.metadata.tables["clients"].columns} - infrastructure
     assert columns == set(FIELD_CATEGORIES), columns ^ set(FIELD_CATEGORIES)
+
+
+def test_a_category_no_live_clause_covers_is_never_seen(settings) -> None:  # type: ignore[no-untyped-def]
+    async def work(session, policy):  # type: ignore[no-untyped-def]
+        _v, shared, _o, _c = await pilot(session)
+        for category in ("case_notes", "contact", "benefits", "nonsense"):
+            assert not (await reads(session, policy, "ngo.worker", shared.id, category=category)).allowed
+            assert await listed(session, policy, "ngo.worker", category=category) == set()
+        assert (await reads(session, policy, "ngo.worker", shared.id, category="identity")).allowed
+
+    scenario(settings, work)
+
+
+def test_consent_for_another_purpose_or_another_partner_does_not_count(settings) -> None:  # type: ignore[no-untyped-def]
+    async def work(session, policy):  # type: ignore[no-untyped-def]
+        _v, shared, other, given = await pilot(session)
+        ngo = await tenant_id(session, "ngo-sharoit-plus")
+        await engage(session, other, ngo)
+        await consent(session, other, ngo, purpose="job_matching")
+        await consent(session, other, await tenant_id(session, "monocentre-tashkent"))
+        await session.commit()
+        assert not (await reads(session, policy, "ngo.worker", other.id)).allowed
+        assert await listed(session, policy, "ngo.worker") == {shared.id}
+
+    scenario(settings, work)
