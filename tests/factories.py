@@ -207,3 +207,24 @@ async def share_everything_with_ngo(session: AsyncSession) -> int:
         valid_until=today + timedelta(days=100),
     )
     return version.agreement_id
+
+
+async def set_aside_demo_agreements(session: AsyncSession) -> None:
+    """Terminate every agreement version in force and drop its grant lines.
+
+    Tests that build their own agreements call this first, so the demo seed's pilot agreement
+    does not share the same clients a second time.
+    """
+    from sqlalchemy import delete, update
+
+    from portal.access.models import CasbinRule
+    from portal.access.policy import bump_revision
+
+    await session.execute(
+        update(AgreementVersion)
+        .where(AgreementVersion.status.in_(("active", "signing", "proposed")))
+        .values(status="terminated", end_reason="set aside by the test")
+    )
+    await session.execute(delete(CasbinRule).where(CasbinRule.ptype == "p2"))
+    await bump_revision(session)
+    await session.commit()

@@ -18,7 +18,16 @@ from portal.partnership.models import Clause
 from portal.settings import Settings
 from portal.tenants.models import Tenant
 from portal.tenants.seed import ensure_tenant
-from tests.factories import actor_for, consent, engage, make_agreement, make_client, tenant_id, terminate
+from tests.factories import (
+    actor_for,
+    consent,
+    engage,
+    make_agreement,
+    make_client,
+    set_aside_demo_agreements,
+    tenant_id,
+    terminate,
+)
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SHARED = ["identity", "disability", "education"]
@@ -31,6 +40,7 @@ def scenario(settings: Settings, work):  # type: ignore[no-untyped-def]
         engine = make_engine(settings.database_url)
         try:
             async with make_sessionmaker(engine)() as session:
+                await set_aside_demo_agreements(session)
                 return await work(session, PolicyStore(engine, settings.policy_model))
         finally:
             await engine.dispose()

@@ -8,12 +8,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from portal.access.models import AuditEntry
 from portal.db import utcnow
 from tests.conftest import login, post_form, with_db
 from tests.factories import english, make_agreement, tenant_id
+
+# These tests build their own agreements; the demo pilot would share the same clients again.
+pytestmark = pytest.mark.usefixtures("no_demo_agreements")
 
 ROOT = Path(__file__).resolve().parents[2]
 

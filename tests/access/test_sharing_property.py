@@ -18,7 +18,15 @@ from portal.access.policy import PolicyStore, bump_revision
 from portal.cases.models import Client
 from portal.db import make_engine, make_sessionmaker
 from portal.partnership.models import CATEGORIES, VERSION_STATUSES, Agreement
-from tests.factories import actor_for, consent, engage, make_agreement, make_client, tenant_id
+from tests.factories import (
+    actor_for,
+    consent,
+    engage,
+    make_agreement,
+    make_client,
+    set_aside_demo_agreements,
+    tenant_id,
+)
 
 BASE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 # Demo users who may read clients, and their tenants (the outsider among them).
@@ -139,6 +147,7 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
+            await set_aside_demo_agreements(session)
             policy = PolicyStore(engine, policy_model)
             tenants = [await tenant_id(session, slug) for slug in SLUGS]
             base = BASE.date()

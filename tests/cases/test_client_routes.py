@@ -14,6 +14,9 @@ from portal.db import utcnow
 from tests.conftest import login, post_form, with_db
 from tests.factories import english, make_agreement, tenant_id
 
+# These tests build their own agreements; the demo pilot would share the same clients again.
+pytestmark = pytest.mark.usefixtures("no_demo_agreements")
+
 SHAHZOD = "Oʻrinboyev Shahzod Akmal oʻgʻli"  # demo client of INSON, engaged with the NGO, consent given
 
 
