@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import audit
 from portal.access.guard import Actor
+from portal.access.sharing import local_date
 from portal.i18n import gettext as _
 from portal.partnership import compiler, signing, terms
 from portal.partnership.agreement_templates import TEMPLATES
@@ -55,8 +56,10 @@ class EditConflict(Exception):
 
 
 def effective_status(version: AgreementVersion, now: datetime) -> str:
-    """The stored status, except that an active version past its last day is expired (by the clock)."""
-    if version.status == "active" and now.date() > version.valid_until:
+    """The stored status, except that an active version past its last day is expired (by the clock).
+
+    Days are Tashkent calendar days, as in the enforcement query (sharing.local_date)."""
+    if version.status == "active" and local_date(now) > version.valid_until:
         return "expired"
     return version.status
 
