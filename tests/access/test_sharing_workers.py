@@ -187,3 +187,71 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within_a_second(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """The agreement is drafted, proposed and signed by both parties through the services, with
+    today's clock; its termination then goes through worker A's page, as a signatory would do it."""
+    from datetime import date
+
+    from portal.db import utcnow
+    from tests.factories import consent, engage, make_client, set_aside_demo_agreements
+    from tests.partnership.factories import make_agreement as sign_agreement
+
+    settings = make_settings(pg_database)
+    today = utcnow().date()
+
+    async def share(session):  # type: ignore[no-untyped-def]
+        await set_aside_demo_agreements(session)
+        pes = await tenant_id(session, "pes-yunusobod")
+        ngo = await tenant_id(session, "ngo-sharoit-plus")
+        client = await make_client(session, pes, full_name=CLIENT_NAME)
+        await engage(session, client, ngo, opened_on=today - timedelta(days=3))
+        await consent(session, client, ngo, given_at=utcnow() - timedelta(days=3))
+        await session.commit()
+        version_id = await sign_agreement(
+            session,
+            signed=True,
+            valid=(today - timedelta(days=30), date(today.year + 1, 12, 31)),
+            now=utcnow(),
+        )
+        return client.id, version_id
+
+    client_id, version_id = with_db(settings, share)
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    workers = [_start_worker(pg_database, port, log) for port, log in zip(ports, logs, strict=True)]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base, process, log in zip(bases, workers, logs, strict=True):
+            _wait_ready(base, process, log)
+        signatory = _signed_in(bases[0], "pes.sign")  # worker A
+        partner = _signed_in(bases[1], "ngo.worker")  # worker B
+        seen = partner.get(f"/clients/{client_id}")
+        assert seen.status_code == 200 and CLIENT_NAME in seen.text
+
+        ended = signatory.post(
+            f"/agreements/versions/{version_id}/terminate",
+            data={"reason": "Loyiha muddatidan oldin yakunlandi", "_csrf_token": signatory.cookies["portal_csrf"]},
+        )
+        assert ended.status_code == 303, ended.text
+        started = time.monotonic()
+        while True:
+            response = partner.get(f"/clients/{client_id}")
+            elapsed = time.monotonic() - started
+            if response.status_code == 404:
+                break
+            assert elapsed < 1.0, f"worker B still shows the client {elapsed:.2f}s after the termination"
+            time.sleep(0.05)
+        assert CLIENT_NAME not in response.text
+        print(f"worker B denied {elapsed * 1000:.0f} ms after worker A's termination")
+    finally:
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
