@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,6 +80,40 @@ def _wait_ready(base: str, process: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"worker not ready: {log.read_text(errors='replace')[-2000:]}")
 
 
+@contextmanager
+def two_workers(url: str, tmp_path: Path) -> Iterator[list[str]]:
+    """Two uvicorn processes serving the same database on loopback; yields their base URLs."""
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    workers = [_start_worker(url, port, log) for port, log in zip(ports, logs, strict=True)]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base, process, log in zip(bases, workers, logs, strict=True):
+            _wait_ready(base, process, log)
+        yield bases
+    finally:
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _denied_within_a_second(browser: httpx.Client, path: str, gone: str) -> float:
+    """Poll until the page is a 404 without the text; returns the seconds it took (fails past 1 s)."""
+    started = time.monotonic()
+    while True:
+        response = browser.get(path)
+        elapsed = time.monotonic() - started
+        if response.status_code == 404:
+            assert gone not in response.text
+            return elapsed
+        assert elapsed < 1.0, f"still shown {elapsed:.2f}s after the change"
+        time.sleep(0.05)
+
+
 def _signed_in(base: str, login: str) -> httpx.Client:
     browser = httpx.Client(base_url=base, follow_redirects=False, timeout=5)
     browser.get("/login")
@@ -135,13 +170,7 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
         return client.id, consent.id
 
     client_id, consent_id = with_db(settings, share)
-    ports = [_free_port(), _free_port()]
-    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
-    workers = [_start_worker(pg_database, port, log) for port, log in zip(ports, logs, strict=True)]
-    try:
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for base, process, log in zip(bases, workers, logs, strict=True):
-            _wait_ready(base, process, log)
+    with two_workers(pg_database, tmp_path) as bases:
         owner = _signed_in(bases[0], "inson.social")  # worker A
         partner = _signed_in(bases[1], "ngo.worker")  # worker B
         seen = partner.get(f"/clients/{client_id}")
@@ -152,15 +181,7 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
             data={"_csrf_token": owner.cookies["portal_csrf"]},
         )
         assert withdrawn.status_code == 303
-        started = time.monotonic()
-        while True:
-            response = partner.get(f"/clients/{client_id}")
-            elapsed = time.monotonic() - started
-            if response.status_code == 404:
-                break
-            assert elapsed < 1.0, f"worker B still shows the client {elapsed:.2f}s after the withdrawal"
-            time.sleep(0.05)
-        assert CLIENT_NAME not in response.text
+        elapsed = _denied_within_a_second(partner, f"/clients/{client_id}", CLIENT_NAME)
         print(f"worker B denied {elapsed * 1000:.0f} ms after worker A's withdrawal")
 
         # A new consent through worker A restores it; then the agreement is terminated outside
@@ -179,14 +200,6 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
         assert _within_a_second(partner, f"/clients/{client_id}", 200)
         with_db(settings, _terminate_all)
         assert _within_a_second(partner, f"/clients/{client_id}", 404)
-    finally:
-        for process in workers:
-            process.terminate()
-        for process in workers:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within_a_second(
@@ -220,13 +233,7 @@ def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within
         return client.id, version_id
 
     client_id, version_id = with_db(settings, share)
-    ports = [_free_port(), _free_port()]
-    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
-    workers = [_start_worker(pg_database, port, log) for port, log in zip(ports, logs, strict=True)]
-    try:
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for base, process, log in zip(bases, workers, logs, strict=True):
-            _wait_ready(base, process, log)
+    with two_workers(pg_database, tmp_path) as bases:
         signatory = _signed_in(bases[0], "pes.sign")  # worker A
         partner = _signed_in(bases[1], "ngo.worker")  # worker B
         seen = partner.get(f"/clients/{client_id}")
@@ -237,21 +244,5 @@ def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within
             data={"reason": "Loyiha muddatidan oldin yakunlandi", "_csrf_token": signatory.cookies["portal_csrf"]},
         )
         assert ended.status_code == 303, ended.text
-        started = time.monotonic()
-        while True:
-            response = partner.get(f"/clients/{client_id}")
-            elapsed = time.monotonic() - started
-            if response.status_code == 404:
-                break
-            assert elapsed < 1.0, f"worker B still shows the client {elapsed:.2f}s after the termination"
-            time.sleep(0.05)
-        assert CLIENT_NAME not in response.text
+        elapsed = _denied_within_a_second(partner, f"/clients/{client_id}", CLIENT_NAME)
         print(f"worker B denied {elapsed * 1000:.0f} ms after worker A's termination")
-    finally:
-        for process in workers:
-            process.terminate()
-        for process in workers:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
