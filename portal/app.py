@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
@@ -18,6 +18,8 @@ from litestar.template import TemplateConfig
 from portal import i18n
 from portal.access import require_permission
 from portal.access.policy import PolicyStore
+from portal.access.routes import SharingController
+from portal.cases.routes import ClientsController
 from portal.db import make_engine, make_sessionmaker
 from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
@@ -36,6 +38,16 @@ from portal.web import (
 HTMX_VERSION = "2.0.4"
 
 
+@pass_context
+def can(context, obj: str, act: str) -> bool:  # type: ignore[no-untyped-def]
+    """Templates show a link only when the policy would let the request through."""
+    request = context.get("request")
+    actor = request.scope.get("state", {}).get("actor") if request is not None else None
+    if actor is None:
+        return False
+    return request.app.state.policy.allows(actor.user_id, actor.tenant_id, obj, act)
+
+
 def template_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(ROOT / "templates"),
@@ -51,6 +63,7 @@ def template_environment() -> Environment:
         HTML_LANG=i18n.HTML_LANG,
         current_language=i18n.current_language,
         HTMX_VERSION=HTMX_VERSION,
+        can=can,
     )
     return env
 
@@ -75,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TenantUsersController,
             AccountController,
             AgreementController,
+            ClientsController,
+            SharingController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],

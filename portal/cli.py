@@ -61,10 +61,14 @@ def downgrade_database(settings: Settings, revision: str) -> None:
 
 
 def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> list[dict]:
+    from portal.cases.seed import seed_demo_clients
+    from portal.partnership.seed import seed_demo_agreements
     from portal.tenants.seed import seed_demo
 
     logins = [vars(x) for x in _run_in_session(settings, seed_demo)]
-    _run_in_session(settings, __import__("portal.partnership.seed", fromlist=["_"]).seed_demo_agreements)
+    # Clients first: the pilot agreement's demo engagements and consents refer to them.
+    _run_in_session(settings, seed_demo_clients)
+    _run_in_session(settings, seed_demo_agreements)
     target = logins_file or VAR / "demo-logins.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(logins, ensure_ascii=False, indent=2), encoding="utf-8")

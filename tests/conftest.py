@@ -230,3 +230,11 @@ def with_db(settings: Settings, work):  # type: ignore[no-untyped-def]
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+@pytest.fixture
+def no_demo_agreements(settings: Settings) -> None:
+    """For tests that build their own agreements: the demo pilot is terminated and its grants gone."""
+    from tests.factories import set_aside_demo_agreements
+
+    with_db(settings, set_aside_demo_agreements)

@@ -19,6 +19,7 @@ def upgrade() -> None:
     op.create_table('clients',
     sa.Column('full_name', sa.String(length=200), nullable=False),
     sa.Column('full_name_cyrl', sa.String(length=200), nullable=False),
+    sa.Column('name_key', sa.String(length=400), nullable=False),
     sa.Column('pinfl', sa.String(length=14), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
     sa.Column('gender', sa.String(length=10), nullable=False),
@@ -45,6 +46,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients'))
     )
     with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clients_name_key'), ['name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_clients_tenant_pinfl', ['tenant_id', 'pinfl'], unique=True)
 
@@ -112,5 +114,6 @@ def downgrade() -> None:
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.drop_index('ix_clients_tenant_pinfl')
         batch_op.drop_index(batch_op.f('ix_clients_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_clients_name_key'))
 
     op.drop_table('clients')

@@ -18,9 +18,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from portal.access.models import CasbinRule, PolicyRevision
+from portal.partnership.models import ACTIONS, CATEGORIES, PURPOSES, SCOPES
 
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
+_READ_CLIENTS = [("client", "list"), ("client", "read")]
+_SHARING = [("sharing", "view")]
 ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
     "tenant_admin": [
         ("dashboard", "view"),
@@ -31,8 +34,21 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("agreement", "draft"),
         ("agreement", "comment"),
         ("agreement", "terminate"),
+        *_READ_CLIENTS,
+        ("audit", "view"),
+        *_SHARING,
     ],
-    "case_manager": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
+    "case_manager": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        *_READ_CLIENTS,
+        ("client", "create"),
+        ("client", "update"),
+        ("consent", "manage"),
+        ("engagement", "manage"),
+        *_SHARING,
+    ],
     "signatory": [
         ("dashboard", "view"),
         ("tenant", "view"),
@@ -40,16 +56,21 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("agreement", "comment"),
         ("agreement", "sign"),
         ("agreement", "terminate"),
+        *_SHARING,
     ],
+    # Coordination-body members read the clients their organisation may see, for case conferences.
     "coordinator": [
         ("dashboard", "view"),
         ("tenant", "view"),
         ("agreement", "list"),
         ("agreement", "draft"),
         ("agreement", "comment"),
+        *_READ_CLIENTS,
+        *_SHARING,
     ],
-    "employer_hr": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
-    "viewer": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list")],
+    "employer_hr": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list"), *_READ_CLIENTS],
+    # Read-only staff, e.g. the labour inspection's monitoring officers.
+    "viewer": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list"), *_READ_CLIENTS],
 }
 
 
@@ -66,7 +87,7 @@ def domain(tenant_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class Grant:
+class GrantLine:
     """One compiled cross-tenant grant line ("p2"), parsed."""
 
     recipient_tenant_id: int
@@ -80,17 +101,29 @@ class Grant:
     clause_id: int
 
 
-def parse_grant(line: list[str]) -> Grant | None:
+def parse_grant(line: list[str]) -> GrantLine | None:
     """None for anything that is not a well-formed line: a malformed line grants nothing."""
     try:
         recipient, owner, category, action, cond, ref = line
         scope, consent, purpose = cond.split("|")
         kind, version_id, kind2, clause_id = ref.split(":")
-        if kind != "version" or kind2 != "clause" or consent not in {"consent", "no_consent"}:
+        recipient_id, owner_id = _tenant_id(recipient), _tenant_id(owner)
+        if (
+            kind != "version"
+            or kind2 != "clause"
+            or not version_id.isdigit()
+            or not clause_id.isdigit()
+            or consent not in {"consent", "no_consent"}
+            or category not in CATEGORIES
+            or action not in ACTIONS
+            or scope not in SCOPES
+            or purpose not in PURPOSES
+            or recipient_id == owner_id
+        ):
             return None
-        return Grant(
-            recipient_tenant_id=_tenant_id(recipient),
-            owner_tenant_id=_tenant_id(owner),
+        return GrantLine(
+            recipient_tenant_id=recipient_id,
+            owner_tenant_id=owner_id,
             category=category,
             action=action,
             scope=scope,
@@ -105,7 +138,7 @@ def parse_grant(line: list[str]) -> Grant | None:
 
 def _tenant_id(value: str) -> int:
     prefix, _sep, number = value.partition(":")
-    if prefix != "tenant" or not number.isdigit():
+    if prefix != "tenant" or not number.isdigit() or not number.isascii() or number.startswith("0"):
         raise ValueError(value)
     return int(number)
 
@@ -118,16 +151,16 @@ class GrantIndex:
     """
 
     def __init__(self, lines: list[list[str]]) -> None:
-        self._by_recipient: dict[int, list[Grant]] = {}
+        self._by_recipient: dict[int, list[GrantLine]] = {}
         for line in lines:
             grant = parse_grant(line)
             if grant is not None:
                 self._by_recipient.setdefault(grant.recipient_tenant_id, []).append(grant)
 
-    def for_recipient(self, recipient_tenant_id: int) -> list[Grant]:
+    def for_recipient(self, recipient_tenant_id: int) -> list[GrantLine]:
         return list(self._by_recipient.get(recipient_tenant_id, ()))
 
-    def matching(self, recipient_tenant_id: int, owner_tenant_id: int, category: str, action: str) -> list[Grant]:
+    def matching(self, recipient_tenant_id: int, owner_tenant_id: int, category: str, action: str) -> list[GrantLine]:
         return [
             g
             for g in self._by_recipient.get(recipient_tenant_id, ())

@@ -26,6 +26,8 @@ class Client(TenantOwned, Model):
     # identity
     full_name: Mapped[str] = mapped_column(String(200))
     full_name_cyrl: Mapped[str] = mapped_column(String(200), default="")
+    # Both names folded to one script-free form (translit.search_key), so search finds either.
+    name_key: Mapped[str] = mapped_column(String(400), default="", index=True)
     pinfl: Mapped[str] = mapped_column(String(14))
     birth_date: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(10), default="")
@@ -56,6 +58,7 @@ class Client(TenantOwned, Model):
 FIELD_CATEGORIES: dict[str, str] = {
     "full_name": "identity",
     "full_name_cyrl": "identity",
+    "name_key": "identity",
     "pinfl": "identity",
     "birth_date": "identity",
     "gender": "identity",

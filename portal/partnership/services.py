@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import audit
 from portal.access.guard import Actor
+from portal.access.sharing import local_date
 from portal.i18n import gettext as _
 from portal.partnership import compiler, signing, terms
 from portal.partnership.agreement_templates import TEMPLATES
@@ -55,8 +56,10 @@ class EditConflict(Exception):
 
 
 def effective_status(version: AgreementVersion, now: datetime) -> str:
-    """The stored status, except that an active version past its last day is expired (by the clock)."""
-    if version.status == "active" and now.date() > version.valid_until:
+    """The stored status, except that an active version past its last day is expired (by the clock).
+
+    Days are Tashkent calendar days, as in the enforcement query (sharing.local_date)."""
+    if version.status == "active" and local_date(now) > version.valid_until:
         return "expired"
     return version.status
 
@@ -466,14 +469,7 @@ async def sign(session: AsyncSession, actor: Actor, version_id: int, posted_hash
     takes the database write lock (SQLite) until commit; so concurrent signers run one after the
     other, and exactly one of them sees the full set of signatures and activates.
     """
-    _agreement, version = await get_version(session, actor, version_id)
-    is_party = await session.scalar(
-        select(AgreementParty.id).where(
-            AgreementParty.version_id == version.id, AgreementParty.tenant_id == actor.tenant_id
-        )
-    )
-    if is_party is None:
-        raise NotFound(version_id)
+    version = await _party_version(session, actor, version_id)
     if not set(SIGNING_ROLES) & set(actor.roles):
         raise Refused(_("Only a signatory of your organisation can sign."))
     if version.status not in OPEN_FOR_SIGNING:
@@ -549,8 +545,9 @@ async def _activate(session: AsyncSession, actor: Actor, version: AgreementVersi
             await _audit(session, actor, "agreement_superseded", old, now, {"by_version": version.id})
 
 
-async def terminate(session: AsyncSession, actor: Actor, version_id: int, reason: str, now: datetime) -> None:
-    """A party ends the agreement at once; its policy lines go in the same transaction."""
+async def _party_version(session: AsyncSession, actor: Actor, version_id: int) -> AgreementVersion:
+    """The version, when the actor's tenant is one of its parties; NotFound otherwise (a drafter that
+    is not a party may read its draft but neither sign nor terminate it)."""
     _agreement, version = await get_version(session, actor, version_id)
     is_party = await session.scalar(
         select(AgreementParty.id).where(
@@ -559,6 +556,12 @@ async def terminate(session: AsyncSession, actor: Actor, version_id: int, reason
     )
     if is_party is None:
         raise NotFound(version_id)
+    return version
+
+
+async def terminate(session: AsyncSession, actor: Actor, version_id: int, reason: str, now: datetime) -> None:
+    """A party ends the agreement at once; its policy lines go in the same transaction."""
+    version = await _party_version(session, actor, version_id)
     if not set(TERMINATING_ROLES) & set(actor.roles):
         raise Refused(_("Only a signatory or an administrator of a party can terminate."))
     reason = reason.strip()

@@ -197,8 +197,9 @@ def test_termination_removes_the_lines_at_once(settings) -> None:  # type: ignor
 
 def test_an_active_version_is_expired_by_the_clock_after_its_last_day() -> None:
     version = AgreementVersion(status="active", valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
-    assert services.effective_status(version, datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == "active"
-    assert services.effective_status(version, datetime(2027, 1, 1, 0, 0, tzinfo=UTC)) == "expired"
+    # The last day ends at midnight in Tashkent (UTC+5), which is 19:00 UTC.
+    assert services.effective_status(version, datetime(2026, 12, 31, 18, 59, tzinfo=UTC)) == "active"
+    assert services.effective_status(version, datetime(2026, 12, 31, 19, 0, tzinfo=UTC)) == "expired"
     version.status = "terminated"
     assert services.effective_status(version, datetime(2027, 1, 1, tzinfo=UTC)) == "terminated"
 

@@ -1,0 +1,22 @@
+"""Pages for the data owner: what is shared with whom, and who read its clients' data."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get
+
+from portal.access import overview, permission
+from portal.cases.routes import now_of
+from portal.web import DB, CurrentActor, page
+
+
+class SharingController(Controller):
+    path = "/sharing"
+
+    @get("/", name="sharing", opt=permission("sharing", "view"))
+    async def matrix(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        ours, theirs = await overview.sharing_matrix(db, actor.tenant_id, now_of(request))
+        return page("access/sharing.html", ours=ours, theirs=theirs)
+
+    @get("/reads", name="sharing_reads", opt=permission("audit", "view"))
+    async def reads(self, db: DB, actor: CurrentActor) -> Response:
+        return page("access/reads.html", entries=await overview.reads_of_our_clients(db, actor.tenant_id))
