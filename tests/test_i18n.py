@@ -147,6 +147,16 @@ def every_page(client: TestClient, make_client, language: str) -> Iterator[tuple
     version = re.search(r'href="(/agreements/versions/\d+)"', agreements.text)
     if version:
         yield "agreement version", admin.get(version.group(1))
+    yield "data sharing", admin.get("/sharing")
+    yield "reads of our data", admin.get("/sharing/reads")
+    case_manager = browsers["pes.case"]
+    clients = case_manager.get("/clients")
+    yield "clients", clients
+    yield "new client", case_manager.get("/clients/new")
+    client_link = re.search(r'href="(/clients/\d+)"', clients.text)
+    assert client_link, "the demo seeds clients for the employment office"
+    yield "client", case_manager.get(client_link.group(1))
+    yield "client edit", case_manager.get(client_link.group(1) + "/edit")
     yield "users", admin.get("/admin/users")
     yield "new user", admin.get("/admin/users/new")
     yield "new user with errors", post_form(admin, "/admin/users", {"login": "Bad!", "full_name": "A"})
@@ -204,7 +214,7 @@ def test_every_page_renders_in_each_language_with_nothing_untranslated(
         assert response.status_code in {200, 403, 404, 409, 422}, (description, response.status_code)  # type: ignore[attr-defined]
         assert html_lang(response.text) == i18n.HTML_LANG[language], description  # type: ignore[attr-defined]
         seen.append(description)
-    assert len(seen) >= 18
+    assert len(seen) >= 24
     assert not missing_translations, sorted(missing_translations)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -59,6 +60,20 @@ def password_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
     expect(page.locator(".notice")).to_be_visible()
 
 
+def client_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
+    page.goto(f"{portal.url}/clients")
+    yield "clients"
+    hrefs = page.locator("main a[href^='/clients/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    links = [h for h in hrefs if re.fullmatch(r"/clients/\d+", h)]
+    assert links, "the demo seeds clients for the employment office"
+    page.goto(f"{portal.url}/clients/new")
+    yield "new client"
+    page.goto(f"{portal.url}{links[0]}")
+    yield "client"
+    page.goto(f"{portal.url}{links[0]}/edit")
+    yield "client edit"
+
+
 def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
     """Opens each page in turn and yields its description once it is on screen."""
     page.goto(f"{portal.url}/login")
@@ -78,6 +93,7 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
         if persona == "pes.case":
             page.goto(f"{portal.url}/admin/users")
             yield "403 for a case manager"
+            yield from client_pages(page, portal)
         if persona == "pes.sign":
             yield from password_pages(page, portal)
         if persona != "pes.admin":
@@ -90,6 +106,10 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
             yield "agreement version"
         page.goto(f"{portal.url}/agreements/new")
         yield "new agreement"
+        page.goto(f"{portal.url}/sharing")
+        yield "data sharing"
+        page.goto(f"{portal.url}/sharing/reads")
+        yield "reads of our data"
         page.goto(f"{portal.url}/admin/users")
         yield "users"
         edit = page.locator("tr", has_text="pes.case").get_by_role("link").get_attribute("href")
