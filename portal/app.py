@@ -114,7 +114,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        logging_config=LoggingConfig(log_exceptions="debug"),
+        logging_config=LoggingConfig(
+            log_exceptions="debug",
+            # pycasbin prints its whole model at INFO on every policy reload.
+            loggers={"casbin": {"level": "WARNING", "propagate": False, "handlers": ["queue_listener"]}},
+        ),
         openapi_config=None,  # HTML first: no JSON API to describe yet
         debug=False,
     )
