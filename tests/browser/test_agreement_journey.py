@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from portal import i18n
 from tests.browser.conftest import ServedPortal, sign_in
-from tests.browser.test_accessibility import violations
+from tests.browser.test_accessibility import reflow_problems, violations
 
 pytestmark = pytest.mark.browser
 
@@ -89,18 +89,26 @@ def journey(browser: Browser, portal: ServedPortal, javascript: bool) -> Iterato
         walk.close()
 
 
-def in_every_language(page: Page, portal: ServedPortal, description: str) -> list[str]:
-    """axe-core on the page as it is now, reloaded in each language; back to English after."""
-    found = []
-    for language in i18n.LANGUAGES:
-        page.context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": language, "url": portal.url}])
+class AxeReport:
+    """What axe-core and the 320px reflow check found on the journey's pages, and where they looked."""
+
+    def __init__(self, portal: ServedPortal) -> None:
+        self.portal = portal
+        self.checked: list[str] = []
+        self.found: list[str] = []
+
+    def in_every_language(self, page: Page, description: str) -> None:
+        """axe-core on the page as it is now, reloaded in each language; back to English after."""
+        for language in i18n.LANGUAGES:
+            page.context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": language, "url": self.portal.url}])
+            page.reload()
+            expect(page.locator("html")).to_have_attribute("lang", i18n.HTML_LANG[language])
+            self.found.extend(f"[{description}, {language}] {v}" for v in violations(page))
+            self.found.extend(f"[{description}, {language}] {v}" for v in reflow_problems(page))
+            self.checked.append(f"{description}, {language}")
+        page.context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": "en", "url": self.portal.url}])
         page.reload()
-        expect(page.locator("html")).to_have_attribute("lang", i18n.HTML_LANG[language])
-        found.extend(f"[{description}, {language}] {v}" for v in violations(page))
-    page.context.add_cookies([{"name": i18n.LANGUAGE_COOKIE, "value": "en", "url": portal.url}])
-    page.reload()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    return found
+        expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def client_links(page: Page, portal: ServedPortal) -> dict[str, str]:
@@ -126,7 +134,7 @@ def terminate_the_pilot(walk: Journey) -> None:
     expect(page.locator(".status-line .status")).to_have_text("Terminated")
 
 
-def draft_and_propose(walk: Journey, axe_report: list[str] | None) -> str:
+def draft_and_propose(walk: Journey, axe: AxeReport | None) -> str:
     """The employment office's admin drafts the agreement through the forms; returns its URL."""
     page = walk.as_user("pes.admin")
     page.goto(walk.url("/agreements"))
@@ -164,27 +172,29 @@ def draft_and_propose(walk: Journey, axe_report: list[str] | None) -> str:
     version_url = page.url
     expect(page.locator("h1")).to_have_text(TITLE)
     expect(page.locator(".status-line .status")).to_have_text("Draft")
-    if axe_report is not None:
+    if axe is not None:
         page.goto(f"{version_url}/edit")
         expect(page.locator("#clause-0")).to_be_visible()
-        axe_report.extend(in_every_language(page, walk.portal, "draft editor"))
+        axe.in_every_language(page, "draft editor")
         page.goto(version_url)
     page.get_by_role("button", name=re.compile("^Propose for signing")).click()
     expect(page.locator(".status-line .status")).to_have_text("Proposed for signing")
     return version_url.removeprefix(walk.portal.url)
 
 
-def sign_online(walk: Journey, login: str, version: str, axe_report: list[str] | None) -> None:
+def sign_online(walk: Journey, login: str, version: str, axe: AxeReport | None) -> None:
     page = walk.as_user(login)
     page.goto(walk.url(version))
     frozen = page.locator(".status-line code.hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", frozen)
+    if axe is not None and login == "pes.sign":
+        axe.in_every_language(page, "version open for signing, as a signatory sees it")
     page.get_by_role("link", name="Read and sign").click()
     expect(page.locator("h1")).to_have_text(f"Sign: {TITLE}")
     expect(page.locator("#terms-hash")).to_have_text(frozen)
     expect(page.locator("form[action$='/sign'] input[name=terms_hash]")).to_have_value(frozen)
-    if axe_report is not None:
-        axe_report.extend(in_every_language(page, walk.portal, f"signing page of {login}"))
+    if axe is not None:
+        axe.in_every_language(page, f"signing page of {login}")
     page.get_by_role("button", name="Sign these terms").click()
     page.wait_for_url(walk.url(version))
     expect(page.get_by_role("link", name="Read and sign")).to_have_count(0)
@@ -200,7 +210,7 @@ def the_monocentre_sees_none_of_them(walk: Journey, ids: dict[str, str]) -> None
         expect_not_found(page, walk.url(ids[name]))
 
 
-def walk_the_journey(walk: Journey, axe_report: list[str] | None = None) -> None:
+def walk_the_journey(walk: Journey, axe: AxeReport | None = None) -> None:
     own = walk.as_user("pes.case")
     ids = client_links(own, walk.portal)
     assert {*SHARED, NO_CONSENT, NOT_ENGAGED} <= set(ids)
@@ -211,28 +221,28 @@ def walk_the_journey(walk: Journey, axe_report: list[str] | None = None) -> None
     terminate_the_pilot(walk)
     the_monocentre_sees_none_of_them(walk, ids)
 
-    version = draft_and_propose(walk, axe_report)
-    sign_online(walk, "pes.sign", version, axe_report)
+    version = draft_and_propose(walk, axe)
+    sign_online(walk, "pes.sign", version, axe)
     check = walk.as_user("pes.admin")
     check.goto(walk.url(version))
     expect(check.locator(".status-line .status")).to_have_text("Being signed")
     the_monocentre_sees_none_of_them(walk, ids)  # one signature of two shares nothing
 
-    sign_online(walk, "mono.admin", version, axe_report)
+    sign_online(walk, "mono.admin", version, axe)
     check.goto(walk.url(version))
     expect(check.locator(".status-line .status")).to_have_text("In force")
     check.get_by_role("link", name="Verify").click()
     expect(check.locator(".verdict")).to_have_text(re.compile(r"^\s*Intact:"))
     expect(check.locator("main li", has_text="valid")).to_have_count(2)
-    if axe_report is not None:
-        axe_report.extend(in_every_language(check, walk.portal, "verification"))
+    if axe is not None:
+        axe.in_every_language(check, "verification")
 
     # The recipient: exactly the engaged, consenting clients, with exactly the shared categories.
     page = walk.as_user("mono.case")
     listed = client_links(page, walk.portal)
     assert set(listed) == set(SHARED), listed
-    if axe_report is not None:
-        axe_report.extend(in_every_language(page, walk.portal, "clients of the monocentre"))
+    if axe is not None:
+        axe.in_every_language(page, "clients of the monocentre")
     page.get_by_role("link", name=re.compile(SHARED[0])).click()
     expect(page.locator("h1")).to_have_text(SHARED[0])
     expect(page.locator("main section h2")).to_have_text(["Identity", "Disability and work recommendation"])
@@ -248,8 +258,8 @@ def walk_the_journey(walk: Journey, axe_report: list[str] | None = None) -> None
     leaked = [value for value in NOT_SHARED_TEXT if value in text]
     assert not leaked, leaked
     expect(page.locator("#engagements, #consents")).to_have_count(0)
-    if axe_report is not None:
-        axe_report.extend(in_every_language(page, walk.portal, "client as the recipient sees it"))
+    if axe is not None:
+        axe.in_every_language(page, "client as the recipient sees it")
     for name in (NO_CONSENT, NOT_ENGAGED):
         expect_not_found(page, walk.url(ids[name]))
 
@@ -262,9 +272,9 @@ def walk_the_journey(walk: Journey, axe_report: list[str] | None = None) -> None
     # The outsider's roles hold no right to sign at all: the signing page is refused by role,
     # exactly as for a version that does not exist, so the answer confirms nothing.
     refused = outsider.goto(walk.url(f"{version}/sign"))
+    expect(outsider.locator("body")).not_to_contain_text(TITLE)
     unknown = outsider.goto(walk.url("/agreements/versions/999999/sign"))
     assert refused is not None and unknown is not None and refused.status == unknown.status
-    expect(outsider.locator("main")).not_to_contain_text(TITLE)
     assert not client_links(outsider, walk.portal)
     for name in (*SHARED, NO_CONSENT, NOT_ENGAGED):
         expect_not_found(outsider, walk.url(ids[name]))
@@ -273,12 +283,15 @@ def walk_the_journey(walk: Journey, axe_report: list[str] | None = None) -> None
 def test_signed_online_by_both_parties_the_agreement_shares_only_its_categories_with_htmx_and_axe(
     browser: Browser, fresh_served_portal: ServedPortal
 ) -> None:
-    report: list[str] = []
+    axe = AxeReport(fresh_served_portal)
     with journey(browser, fresh_served_portal, javascript=True) as walk:
-        walk_the_journey(walk, report)
+        walk_the_journey(walk, axe)
     assert walk.htmx_requests, "no request went through HTMX: the journey did not use it"
     assert not walk.complaints, "\n".join(walk.complaints)
-    assert not report, f"{len(report)} violations:\n" + "\n".join(report)
+    # 7 pages: editor, version open for signing, two signing pages, verification, the recipient's
+    # clients list and client page; each in the four languages.
+    assert len(axe.checked) == 7 * len(i18n.LANGUAGES), axe.checked
+    assert not axe.found, f"{len(axe.found)} violations:\n" + "\n".join(axe.found)
 
 
 def test_the_same_journey_works_without_javascript(browser: Browser, fresh_served_portal: ServedPortal) -> None:
