@@ -12,7 +12,7 @@ new agreement alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -44,8 +44,6 @@ NOT_SHARED_TEXT = [
     "Vocational college",  # education
     "Disability pension",  # benefits
 ]
-
-Open = Callable[[str], Page]
 
 
 class Journey:
@@ -185,7 +183,8 @@ def draft_and_propose(walk: Journey, axe: AxeReport | None) -> str:
     return version_url.removeprefix(walk.portal.url)
 
 
-def sign_online(walk: Journey, login: str, version: str, axe: AxeReport | None) -> None:
+def sign_online(walk: Journey, login: str, version: str, axe: AxeReport | None) -> str:
+    """Signs on the signing page; returns the terms hash the page showed."""
     page = walk.as_user(login)
     page.goto(walk.url(version))
     frozen = page.locator(".status-line code.hash").inner_text()
@@ -203,6 +202,7 @@ def sign_online(walk: Journey, login: str, version: str, axe: AxeReport | None) 
     expect(page.get_by_role("link", name="Read and sign")).to_have_count(0)
     signer = {"pes.sign": PES, "mono.admin": MONOCENTRE}[login]
     expect(page.locator("#signatures-title + ul li", has_text=signer)).to_contain_text("signed by")
+    return frozen
 
 
 def the_monocentre_sees_none_of_them(walk: Journey, ids: dict[str, str]) -> None:
@@ -225,18 +225,19 @@ def walk_the_journey(walk: Journey, axe: AxeReport | None = None) -> None:
     the_monocentre_sees_none_of_them(walk, ids)
 
     version = draft_and_propose(walk, axe)
-    sign_online(walk, "pes.sign", version, axe)
+    first = sign_online(walk, "pes.sign", version, axe)
     check = walk.as_user("pes.admin")
     check.goto(walk.url(version))
     expect(check.locator(".status-line .status")).to_have_text("Being signed")
     the_monocentre_sees_none_of_them(walk, ids)  # one signature of two shares nothing
 
-    sign_online(walk, "mono.admin", version, axe)
+    assert sign_online(walk, "mono.admin", version, axe) == first
     check.goto(walk.url(version))
     expect(check.locator(".status-line .status")).to_have_text("In force")
     check.get_by_role("link", name="Verify").click()
     expect(check.locator(".verdict")).to_have_text(re.compile(r"^\s*Intact:"))
     expect(check.locator("main li", has_text="valid")).to_have_count(2)
+    expect(check.locator("main code.hash")).to_have_text(first)  # both signed the hash they were shown
     if axe is not None:
         axe.in_every_language(check, "verification")
 
