@@ -101,9 +101,14 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
         page.goto(f"{portal.url}/agreements")
         yield "agreements"
         version = page.locator("main a[href^='/agreements/versions/']").first
-        if version.count():
-            page.goto(f"{portal.url}{version.get_attribute('href')}")
-            yield "agreement version"
+        assert version.count(), "the demo seeds the pilot agreement, signed by the PES office"
+        href = version.get_attribute("href")
+        page.goto(f"{portal.url}{href}")
+        yield "agreement version"
+        page.goto(f"{portal.url}{href}/comments")
+        yield "agreement comments"
+        page.goto(f"{portal.url}{href}/verify")
+        yield "agreement verification"
         page.goto(f"{portal.url}/agreements/new")
         yield "new agreement"
         page.goto(f"{portal.url}/sharing")
