@@ -283,6 +283,18 @@ def walk_the_journey(walk: Journey, axe: AxeReport | None = None) -> None:
     for name in (*SHARED, NO_CONSENT, NOT_ENGAGED):
         expect_not_found(outsider, walk.url(ids[name]))
 
+    if axe is not None:
+        # An amendment drafted by the PES office: its comparison with the version in force.
+        drafter = walk.as_user("pes.admin")
+        drafter.goto(walk.url(version))
+        drafter.get_by_role("button", name="Draft an amendment").click()
+        expect(drafter).to_have_url(re.compile(r"/agreements/versions/\d+/edit$"))
+        amendment = drafter.url.removesuffix("/edit")
+        assert amendment != walk.url(version)
+        drafter.goto(f"{amendment}/diff")
+        expect(drafter.locator("h1")).to_be_visible()
+        axe.in_every_language(drafter, "comparison of an amendment with the version in force")
+
 
 def test_signed_online_by_both_parties_the_agreement_shares_only_its_categories_with_htmx_and_axe(
     browser: Browser, fresh_served_portal: ServedPortal
@@ -293,9 +305,9 @@ def test_signed_online_by_both_parties_the_agreement_shares_only_its_categories_
     # Adding the clause swapped the editor in place instead of reloading the page.
     assert f"POST {fresh_served_portal.url}/agreements" in walk.htmx_requests, walk.htmx_requests
     assert not walk.complaints, "\n".join(walk.complaints)
-    # 7 pages: editor, version open for signing, two signing pages, verification, the recipient's
-    # clients list and client page; each in the four languages.
-    assert len(axe.checked) == 7 * len(i18n.LANGUAGES), axe.checked
+    # 8 pages: editor, version open for signing, two signing pages, verification, the recipient's
+    # clients list and client page, an amendment's comparison; each in the four languages.
+    assert len(axe.checked) == 8 * len(i18n.LANGUAGES), axe.checked
     assert not axe.found, f"{len(axe.found)} violations:\n" + "\n".join(axe.found)
 
 
