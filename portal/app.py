@@ -20,7 +20,7 @@ from portal.access import require_permission
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController
-from portal.db import make_engine, make_sessionmaker
+from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
 from portal.tenants.provider_routes import IdentityProviderController
@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state.clock = utcnow
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.policy = PolicyStore(engine, settings.policy_model)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -23,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import i18n
 from portal.access.guard import Actor
-from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.i18n import lazy
 from portal.tenants import services as tenant_services
@@ -91,7 +91,7 @@ class ActorMiddleware(ASGIMiddleware):
         language = None
         if token:
             async with scope["litestar_app"].state.sessionmaker() as session:
-                actor = await tenant_services.load_actor(session, token, utcnow())
+                actor = await tenant_services.load_actor(session, token, scope["litestar_app"].state.clock())
                 if actor is not None:
                     language = actor.language
         chosen = i18n.choose_language(
@@ -118,6 +118,12 @@ async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 def provide_actor(request: Request) -> Any:
     return request.scope.get("state", {}).get("actor")
+
+
+def now(request: Request) -> datetime:
+    """The app's clock: `utcnow` unless a test moved it (app.state.clock), so rules with deadlines
+    (expiry, consent dates, sessions) can be tried at any moment through the real pages."""
+    return request.app.state.clock()
 
 
 def is_htmx(request: Request) -> bool:

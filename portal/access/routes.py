@@ -5,8 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get
 
 from portal.access import overview, permission
-from portal.cases.routes import now_of
-from portal.web import DB, CurrentActor, page
+from portal.web import DB, CurrentActor, now, page
 
 
 class SharingController(Controller):
@@ -14,7 +13,7 @@ class SharingController(Controller):
 
     @get("/", name="sharing", opt=permission("sharing", "view"))
     async def matrix(self, request: Request, db: DB, actor: CurrentActor) -> Response:
-        ours, theirs = await overview.sharing_matrix(db, actor.tenant_id, now_of(request))
+        ours, theirs = await overview.sharing_matrix(db, actor.tenant_id, now(request))
         return page("access/sharing.html", ours=ours, theirs=theirs)
 
     @get("/reads", name="sharing_reads", opt=permission("audit", "view"))

@@ -6,8 +6,6 @@ person is registered with another organisation.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -15,16 +13,9 @@ from litestar.params import FromPath, FromQuery
 from portal.access import permission
 from portal.cases import services
 from portal.cases.models import DISABILITY_GROUPS, ENGAGEMENT_KINDS
-from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.partnership.models import PURPOSES
-from portal.web import DB, CurrentActor, is_htmx, page, see_other
-
-
-def now_of(request: Request) -> datetime:
-    """The app's clock (tests inject one through app.state.clock)."""
-    clock = getattr(request.app.state, "clock", None) or utcnow
-    return clock()
+from portal.web import DB, CurrentActor, is_htmx, now, page, see_other
 
 
 def _client_form(form) -> services.ClientForm:  # type: ignore[no-untyped-def]
@@ -54,7 +45,7 @@ class ClientsController(Controller):
 
     @get("/", name="clients", opt=permission("client", "list"))
     async def index(self, request: Request, db: DB, actor: CurrentActor, q: FromQuery[str] = "") -> Response:
-        views = await services.list_clients(db, request.app.state.policy, actor, now_of(request), q[:100])
+        views = await services.list_clients(db, request.app.state.policy, actor, now(request), q[:100])
         template = "cases/_client_rows.html" if is_htmx(request) else "cases/clients.html"
         return page(template, clients=views, q=q[:100])
 
@@ -65,14 +56,14 @@ class ClientsController(Controller):
     @post("/", name="client_create", opt=permission("client", "create"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         form = _client_form(await request.form())
-        client_id = await services.create_client(db, actor, form, now_of(request))
+        client_id = await services.create_client(db, actor, form, now(request))
         if client_id is None:
             return await _form_page(db, form, None, status_code=422)
         return see_other(request, f"/clients/{client_id}")
 
     @get("/{client_id:int}", name="client", opt=permission("client", "read"))
     async def detail(self, request: Request, db: DB, actor: CurrentActor, client_id: FromPath[int]) -> Response:
-        view = await services.read_client(db, request.app.state.policy, actor, client_id, now_of(request))
+        view = await services.read_client(db, request.app.state.policy, actor, client_id, now(request))
         if view is None:
             raise NotFoundException
         return await _detail_page(db, actor, view)
@@ -90,7 +81,7 @@ class ClientsController(Controller):
             raise NotFoundException
         form = _client_form(await request.form())
         try:
-            saved = await services.update_client(db, actor, client_id, form, now_of(request))
+            saved = await services.update_client(db, actor, client_id, form, now(request))
         except services.EditConflict:
             await db.rollback()
             current = await services.own_client(db, actor, client_id)
@@ -121,7 +112,7 @@ class ClientsController(Controller):
                 client_id,
                 int(recipient) if recipient.isdigit() else 0,
                 str(form.get("kind", "")),
-                now_of(request),
+                now(request),
             )
         except LookupError:
             raise NotFoundException from None
@@ -138,7 +129,7 @@ class ClientsController(Controller):
         self, request: Request, db: DB, actor: CurrentActor, client_id: FromPath[int], engagement_id: FromPath[int]
     ) -> Response:
         try:
-            await services.close_engagement(db, actor, client_id, engagement_id, now_of(request))
+            await services.close_engagement(db, actor, client_id, engagement_id, now(request))
         except LookupError:
             raise NotFoundException from None
         return see_other(request, f"/clients/{client_id}#engagements")
@@ -155,7 +146,7 @@ class ClientsController(Controller):
                 int(recipient) if recipient.isdigit() else 0,
                 str(form.get("purpose", "")),
                 str(form.get("evidence", "")),
-                now_of(request),
+                now(request),
             )
         except LookupError:
             raise NotFoundException from None
@@ -172,7 +163,7 @@ class ClientsController(Controller):
         self, request: Request, db: DB, actor: CurrentActor, client_id: FromPath[int], consent_id: FromPath[int]
     ) -> Response:
         try:
-            await services.withdraw_consent(db, actor, client_id, consent_id, now_of(request))
+            await services.withdraw_consent(db, actor, client_id, consent_id, now(request))
         except LookupError:
             raise NotFoundException from None
         return see_other(request, f"/clients/{client_id}#consents")
@@ -204,7 +195,7 @@ async def _detail_page(db: DB, actor: CurrentActor, view, status_code: int = 200
 
 
 async def _detail_again(request: Request, db: DB, actor: CurrentActor, client_id: int, **extra) -> Response:  # type: ignore[no-untyped-def]
-    view = await services.read_client(db, request.app.state.policy, actor, client_id, now_of(request))
+    view = await services.read_client(db, request.app.state.policy, actor, client_id, now(request))
     if view is None:
         raise NotFoundException
     return await _detail_page(db, actor, view, status_code=422, **extra)

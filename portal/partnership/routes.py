@@ -12,13 +12,12 @@ from litestar.response import Template
 
 from portal import i18n
 from portal.access import permission
-from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.partnership import labels, pdf, services, terms
 from portal.partnership.agreement_templates import TEMPLATES
 from portal.partnership.forms import ClauseRow, DraftForm, PartyRow, parse
 from portal.partnership.models import CATEGORIES, PURPOSES, SCOPES
-from portal.web import DB, CurrentActor, is_htmx, page, see_other
+from portal.web import DB, CurrentActor, is_htmx, now, page, see_other
 
 BASE = "/agreements"
 
@@ -31,9 +30,9 @@ def _version_url(version_id: int, action: str = "") -> str:
     return f"{BASE}/versions/{version_id}" + (f"/{action}" if action else "")
 
 
-async def _load(db: DB, actor: CurrentActor, version_id: int) -> services.VersionDetail:
+async def _load(request: Request, db: DB, actor: CurrentActor, version_id: int) -> services.VersionDetail:
     try:
-        return await services.detail(db, actor, version_id, utcnow())
+        return await services.detail(db, actor, version_id, now(request))
     except services.NotFound:
         raise NotFoundException from None
 
@@ -88,12 +87,12 @@ class AgreementController(Controller):
     path = BASE
 
     @get("/", name="agreements", opt=permission("agreement", "list"))
-    async def index(self, db: DB, actor: CurrentActor) -> Response:
-        rows = await services.list_agreements(db, actor, utcnow())
+    async def index(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        rows = await services.list_agreements(db, actor, now(request))
         return _page("partnership/list.html", rows=rows, may_draft="agreement_draft" in _grants(actor))
 
     @get("/new", name="agreement_new", opt=permission("agreement", "draft"))
-    async def new(self, db: DB, actor: CurrentActor) -> Response:
+    async def new(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         tenants = [t for t in await services.partner_tenants(db) if t.id != actor.tenant_id]
         return _page("partnership/new.html", tenants=tenants, templates=TEMPLATES, chosen=[], template_key="")
 
@@ -105,7 +104,7 @@ class AgreementController(Controller):
         tenants = await services.partner_tenants(db)
         drafting = next(t for t in tenants if t.id == actor.tenant_id)
         partners = [t for t in tenants if str(t.id) in chosen and t.id != actor.tenant_id]
-        form = services.form_from_template(key, drafting, partners, i18n.current_language(), utcnow().date())
+        form = services.form_from_template(key, drafting, partners, i18n.current_language(), now(request).date())
         return await _editor(db, form, BASE, template_key=key if key in TEMPLATES else "")
 
     @post("/", name="agreement_create", opt=permission("agreement", "draft"))
@@ -115,19 +114,25 @@ class AgreementController(Controller):
         key = str(posted.get("template_key", ""))
         if _apply_op(form, str(posted.get("op", ""))):
             return _fragment_or_page(request, await _editor(db, form, BASE, template_key=key))
-        version = await services.create_draft(db, actor, form, utcnow(), template_key=key or None)
+        version = await services.create_draft(db, actor, form, now(request), template_key=key or None)
         if version is None:
             return _fragment_or_page(request, await _editor(db, form, BASE, status_code=422, template_key=key))
         return see_other(request, _version_url(version.id))
 
     @get("/versions/{version_id:int}", name="agreement_version", opt=permission("agreement", "list"))
-    async def show(self, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        return await self._show(db, actor, version_id)
+    async def show(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
+        return await self._show(request, db, actor, version_id)
 
     async def _show(
-        self, db: DB, actor: CurrentActor, version_id: int, error: str | None = None, status_code: int = 200
+        self,
+        request: Request,
+        db: DB,
+        actor: CurrentActor,
+        version_id: int,
+        error: str | None = None,
+        status_code: int = 200,
     ) -> Template:
-        d = await _load(db, actor, version_id)
+        d = await _load(request, db, actor, version_id)
         versions = await services.versions_of(db, actor, d.agreement.id)
         return _page(
             "partnership/version.html",
@@ -140,8 +145,8 @@ class AgreementController(Controller):
         )
 
     @get("/versions/{version_id:int}/edit", name="agreement_edit", opt=permission("agreement", "draft"))
-    async def edit(self, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        d = await _load(db, actor, version_id)
+    async def edit(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
+        d = await _load(request, db, actor, version_id)
         if not services.may_edit(d.agreement, d.version, actor):
             raise PermissionDeniedException
         form = await services.form_from_version(db, d.version)
@@ -149,7 +154,7 @@ class AgreementController(Controller):
 
     @post("/versions/{version_id:int}/edit", name="agreement_save", opt=permission("agreement", "draft"))
     async def save(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        d = await _load(db, actor, version_id)
+        d = await _load(request, db, actor, version_id)
         if not services.may_edit(d.agreement, d.version, actor):
             raise PermissionDeniedException
         posted = await request.form()
@@ -158,10 +163,10 @@ class AgreementController(Controller):
         if _apply_op(form, str(posted.get("op", ""))):
             return _fragment_or_page(request, await _editor(db, form, action, version=d.version))
         try:
-            saved = await services.save_draft(db, actor, version_id, form, utcnow())
+            saved = await services.save_draft(db, actor, version_id, form, now(request))
         except services.EditConflict:
             await db.rollback()
-            d = await _load(db, actor, version_id)
+            d = await _load(request, db, actor, version_id)
             theirs = await services.form_from_version(db, d.version)
             form.version = d.version.version
             form.errors["form"] = _(
@@ -176,30 +181,36 @@ class AgreementController(Controller):
 
     @post("/versions/{version_id:int}/propose", name="agreement_propose", opt=permission("agreement", "draft"))
     async def propose(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        await _load(db, actor, version_id)
+        await _load(request, db, actor, version_id)
         try:
-            await services.propose(db, actor, version_id, utcnow())
+            await services.propose(db, actor, version_id, now(request))
         except services.Refused as refused:
-            return await self._show(db, actor, version_id, refused.message, 422)
+            return await self._show(request, db, actor, version_id, refused.message, 422)
         return see_other(request, _version_url(version_id))
 
     @post("/versions/{version_id:int}/amend", name="agreement_amend", opt=permission("agreement", "draft"))
     async def amend(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        await _load(db, actor, version_id)
+        await _load(request, db, actor, version_id)
         try:
-            new = await services.amend(db, actor, version_id, utcnow())
+            new = await services.amend(db, actor, version_id, now(request))
         except services.Refused as refused:
-            return await self._show(db, actor, version_id, refused.message, 422)
+            return await self._show(request, db, actor, version_id, refused.message, 422)
         return see_other(request, _version_url(new.id, "edit"))
 
     @get("/versions/{version_id:int}/sign", name="agreement_sign_form", opt=permission("agreement", "sign"))
-    async def sign_form(self, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        return await self._sign_page(db, actor, version_id)
+    async def sign_form(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
+        return await self._sign_page(request, db, actor, version_id)
 
     async def _sign_page(
-        self, db: DB, actor: CurrentActor, version_id: int, error: str | None = None, status_code: int = 200
+        self,
+        request: Request,
+        db: DB,
+        actor: CurrentActor,
+        version_id: int,
+        error: str | None = None,
+        status_code: int = 200,
     ) -> Template:
-        d = await _load(db, actor, version_id)
+        d = await _load(request, db, actor, version_id)
         if not any(p.tenant_id == actor.tenant_id for p, _t in d.parties):
             raise NotFoundException
         return _page(
@@ -216,61 +227,66 @@ class AgreementController(Controller):
     async def sign(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         posted = await request.form()
         try:
-            await services.sign(db, actor, version_id, str(posted.get("terms_hash", "")), utcnow())
+            await services.sign(db, actor, version_id, str(posted.get("terms_hash", "")), now(request))
         except services.NotFound:
             raise NotFoundException from None
         except services.Refused as refused:
             await db.rollback()
-            return await self._sign_page(db, actor, version_id, refused.message, 422)
+            return await self._sign_page(request, db, actor, version_id, refused.message, 422)
         return see_other(request, _version_url(version_id))
 
     @post("/versions/{version_id:int}/terminate", name="agreement_terminate", opt=permission("agreement", "terminate"))
     async def terminate(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         posted = await request.form()
         try:
-            await services.terminate(db, actor, version_id, str(posted.get("reason", "")), utcnow())
+            await services.terminate(db, actor, version_id, str(posted.get("reason", "")), now(request))
         except services.NotFound:
             raise NotFoundException from None
         except services.Refused as refused:
             await db.rollback()
-            return await self._show(db, actor, version_id, refused.message, 422)
+            return await self._show(request, db, actor, version_id, refused.message, 422)
         return see_other(request, _version_url(version_id))
 
     @get("/versions/{version_id:int}/comments", name="agreement_comments", opt=permission("agreement", "list"))
     async def comments(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        d = await _load(db, actor, version_id)
+        d = await _load(request, db, actor, version_id)
         template = "partnership/_comments.html" if is_htmx(request) else "partnership/comments.html"
         return _page(template, d=d, may=_may(actor, d), error=None, body="")
 
     @post("/versions/{version_id:int}/comments", name="agreement_comment", opt=permission("agreement", "comment"))
     async def comment(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        await _load(db, actor, version_id)
+        await _load(request, db, actor, version_id)
         body = str((await request.form()).get("body", ""))
         error = None
         try:
-            await services.add_comment(db, actor, version_id, body, utcnow())
+            await services.add_comment(db, actor, version_id, body, now(request))
             body = ""
         except services.Refused as refused:
             error = refused.message
         if error is None and not is_htmx(request):
             return see_other(request, _version_url(version_id, "comments"))
-        d = await _load(db, actor, version_id)
+        d = await _load(request, db, actor, version_id)
         template = "partnership/_comments.html" if is_htmx(request) else "partnership/comments.html"
         # htmx swaps only 2xx answers: the fragment with its error message comes back as 200.
         status_code = 422 if error and not is_htmx(request) else 200
         return _page(template, status_code=status_code, d=d, may=_may(actor, d), error=error, body=body)
 
     @get("/versions/{version_id:int}/verify", name="agreement_verify", opt=permission("agreement", "list"))
-    async def verify(self, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        d = await _load(db, actor, version_id)
+    async def verify(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
+        d = await _load(request, db, actor, version_id)
         report = await services.verify(db, actor, version_id)
         return _page("partnership/verify.html", d=d, report=report)
 
     @get("/versions/{version_id:int}/diff", name="agreement_diff", opt=permission("agreement", "list"))
     async def diff(
-        self, db: DB, actor: CurrentActor, version_id: FromPath[int], against: FromQuery[int | None] = None
+        self,
+        request: Request,
+        db: DB,
+        actor: CurrentActor,
+        version_id: FromPath[int],
+        against: FromQuery[int | None] = None,
     ) -> Response:
-        new = await _load(db, actor, version_id)
+        new = await _load(request, db, actor, version_id)
         versions = await services.versions_of(db, actor, new.agreement.id)
         others = [v for v in versions if v.id != version_id]
         if against is None:
@@ -278,7 +294,7 @@ class AgreementController(Controller):
             against = new.version.supersedes_id or (earlier[-1].id if earlier else None)
         if against is None or against not in {v.id for v in others}:
             raise NotFoundException
-        old = await _load(db, actor, against)
+        old = await _load(request, db, actor, against)
         old_terms, new_terms = await _terms_of(db, old), await _terms_of(db, new)
         names = {p["tenant_id"]: p["names"] for p in [*old_terms["parties"], *new_terms["parties"]]}
         return _page(
@@ -293,8 +309,8 @@ class AgreementController(Controller):
         )
 
     @get("/versions/{version_id:int}/pdf", name="agreement_pdf", opt=permission("agreement", "list"))
-    async def pdf(self, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        d = await _load(db, actor, version_id)
+    async def pdf(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
+        d = await _load(request, db, actor, version_id)
         body = pdf.render(d, await _terms_of(db, d), i18n.current_language())
         filename = f"agreement-{d.agreement.id}-v{d.version.number}.pdf"
         return Response(

@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from portal.access import public
-from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.providers import (
@@ -23,7 +22,7 @@ from portal.tenants.providers import (
     seal_pending,
 )
 from portal.tenants.routes import _client_address, limits
-from portal.web import DB, absolute_url, page, safe_next, session_cookie
+from portal.web import DB, absolute_url, now, page, safe_next, session_cookie
 
 # Only sent back to the callback path; lax, because the provider brings the browser back cross-site.
 PENDING_COOKIE = "portal_oidc"
@@ -135,7 +134,7 @@ class IdentityProviderController(Controller):
                 claim=adapter.config.claim,
                 claim_value=identity.claim_value,
                 limits=limits(request),
-                now=utcnow(),
+                now=now(request),
                 previous_token=request.cookies.get("portal_session"),
                 session_data={"id_token": identity.id_token} if identity.id_token else None,
             )

@@ -11,11 +11,20 @@ from litestar.response import Redirect
 
 from portal import i18n
 from portal.access import authenticated, permission, public
-from portal.db import utcnow
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.models import ROLES
-from portal.web import DB, CurrentActor, MaybeActor, absolute_url, page, safe_next, see_other, session_cookie
+from portal.web import (
+    DB,
+    CurrentActor,
+    MaybeActor,
+    absolute_url,
+    now,
+    page,
+    safe_next,
+    see_other,
+    session_cookie,
+)
 
 
 def _client_address(request: Request) -> str:
@@ -66,7 +75,7 @@ class LoginController(Controller):
                 password=password,
                 address=_client_address(request),
                 limits=limits(request),
-                now=utcnow(),
+                now=now(request),
                 previous_token=request.cookies.get("portal_session"),
             )
         except services.LoginRefused as refused:
@@ -171,7 +180,7 @@ class TenantUsersController(Controller):
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         form = _user_form(await request.form())
-        if await services.create_tenant_user(db, actor, form, utcnow()) is None:
+        if await services.create_tenant_user(db, actor, form, now(request)) is None:
             form.password = ""
             return page("tenants/user_form.html", status_code=422, form=form, user=None, roles=ROLES)
         return see_other(request, "/admin/users")
@@ -191,7 +200,7 @@ class TenantUsersController(Controller):
         form = _user_form(await request.form())
         form.login = user.login
         try:
-            saved = await services.update_tenant_user(db, actor, user_id, form, utcnow())
+            saved = await services.update_tenant_user(db, actor, user_id, form, now(request))
         except services.EditConflict:
             await db.rollback()
             current = await services.get_tenant_user(db, actor.tenant_id, user_id)
@@ -217,7 +226,7 @@ class TenantUsersController(Controller):
             provider=str(data.get("provider", "")), claim_value=str(data.get("claim_value", ""))
         )
         claims = {p.name: p.claim for p in request.app.state.settings.identity_providers}
-        if not await services.register_identity(db, actor, user_id, identity_form, claims, utcnow()):
+        if not await services.register_identity(db, actor, user_id, identity_form, claims, now(request)):
             return await _edit_page(
                 request, db, actor, user, _form_of(user), identity_form=identity_form, status_code=422
             )
@@ -236,7 +245,7 @@ class TenantUsersController(Controller):
         user_id: FromPath[int],
         identity_id: FromPath[int],
     ) -> Response:
-        if not await services.remove_identity(db, actor, user_id, identity_id, utcnow()):
+        if not await services.remove_identity(db, actor, user_id, identity_id, now(request)):
             raise NotFoundException
         return see_other(request, f"/admin/users/{user_id}")
 
@@ -289,6 +298,6 @@ class AccountController(Controller):
         form = services.PasswordForm(
             current=str(data.get("current", "")), new=str(data.get("new", "")), confirm=str(data.get("confirm", ""))
         )
-        if not await services.change_password(db, actor, form, utcnow()):
+        if not await services.change_password(db, actor, form, now(request)):
             return page("tenants/password.html", status_code=422, form=services.PasswordForm(errors=form.errors))
         return page("tenants/password.html", form=services.PasswordForm(), saved=True)
