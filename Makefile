@@ -37,6 +37,7 @@ serve: compile
 	$(BIN)/portal serve
 
 test: install-test compile
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test

@@ -17,12 +17,14 @@ from litestar.template import TemplateConfig
 
 from portal import i18n
 from portal.access import require_permission
+from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
-from portal.cases.routes import ClientsController
+from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.partnership.routes import AgreementController
 from portal.settings import ROOT, Settings
+from portal.tenants import services as tenant_services
 from portal.tenants.provider_routes import IdentityProviderController
 from portal.tenants.providers import build_providers
 from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             AgreementController,
             ClientsController,
+            EngagementsController,
+            ConsentsController,
             SharingController,
             create_static_files_router(
                 path="/static",
@@ -99,7 +103,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         guards=[require_permission],
-        dependencies={"db": Provide(provide_db), "actor": Provide(provide_actor, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(provide_db),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "access": Provide(provide_access, sync_to_thread=False),
+        },
         middleware=[SecurityHeadersMiddleware(), ActorMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -124,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.clock = utcnow
+    app.state.load_actor = tenant_services.load_actor
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.policy = PolicyStore(engine, settings.policy_model)

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import i18n
 from portal.access.guard import Actor
+from portal.access.kernel import Access
 from portal.i18n import gettext as _
 from portal.i18n import lazy
-from portal.tenants import services as tenant_services
 
 SESSION_COOKIE = "portal_session"
 
@@ -34,6 +34,8 @@ SESSION_COOKIE = "portal_session"
 DB = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]
 MaybeActor = NamedDependency[Actor | None]
+# The request's Access: the one way to read shared rows (portal.access.kernel).
+AccessDep = NamedDependency[Access]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -79,7 +81,10 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
 
 class ActorMiddleware(ASGIMiddleware):
-    """Puts the signed-in actor (or None) and the request's language into the scope."""
+    """Puts the signed-in actor (or None) and the request's language into the scope.
+
+    Who a session token belongs to is the tenants area's answer: create_app puts its loader in
+    app.state.load_actor, so this plumbing imports no area."""
 
     scopes = (ScopeType.HTTP,)
     exclude_path_pattern = "^/static/"
@@ -91,7 +96,9 @@ class ActorMiddleware(ASGIMiddleware):
         language = None
         if token:
             async with scope["litestar_app"].state.sessionmaker() as session:
-                actor = await tenant_services.load_actor(session, token, scope["litestar_app"].state.clock())
+                actor = await scope["litestar_app"].state.load_actor(
+                    session, token, scope["litestar_app"].state.clock()
+                )
                 if actor is not None:
                     language = actor.language
         chosen = i18n.choose_language(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access.guard import Actor
 from portal.cases.models import Client, Consent, Engagement
-from portal.partnership import compiler
+from portal.partnership import compiler, terms
 from portal.partnership.models import Agreement, AgreementParty, AgreementVersion, Clause, Signature
 from portal.tenants.models import Membership, Tenant, User
 
@@ -107,7 +107,11 @@ async def make_agreement(
             )
         )
     await session.flush()
-    if install:
+    # Frozen like a proposal, so the compiler reads the signed terms as it does for a real activation.
+    version.terms_json = terms.canonical_json(await terms.terms_from_rows(session, version))
+    version.terms_hash = terms.sha256_hex(version.terms_json)
+    await session.flush()
+    if install and status == "active":
         await compiler.install(session, version.id)
     return version
 
@@ -128,7 +132,6 @@ async def make_client(session: AsyncSession, owner: int, **fields: Any) -> Clien
         "disability_group": "II",
         "work_recommendation": "Sitting work, no night shifts",
         "education": "Vocational college, sewing",
-        "case_notes": "Confidential note",
         "phone": "+998 90 123 45 67",
     }
     values.update(fields)
@@ -210,21 +213,19 @@ async def share_everything_with_ngo(session: AsyncSession) -> int:
 
 
 async def set_aside_demo_agreements(session: AsyncSession) -> None:
-    """Terminate every agreement version in force and drop its grant lines.
+    """Terminate every agreement version in force and drop its grant rows.
 
     Tests that build their own agreements call this first, so the demo seed's pilot agreement
     does not share the same clients a second time.
     """
     from sqlalchemy import delete, update
 
-    from portal.access.models import CasbinRule
-    from portal.access.policy import bump_revision
+    from portal.access.models import AccessGrant
 
     await session.execute(
         update(AgreementVersion)
         .where(AgreementVersion.status.in_(("active", "signing", "proposed")))
         .values(status="terminated", end_reason="set aside by the test")
     )
-    await session.execute(delete(CasbinRule).where(CasbinRule.ptype == "p2"))
-    await bump_revision(session)
+    await session.execute(delete(AccessGrant))
     await session.commit()

@@ -1,13 +1,14 @@
-"""Policy lines, the policy revision counter and the hash-chained audit log."""
+"""The kernel's tables: role policy lines, grant rows, the facts clauses read (engagements,
+consents), the policy revision counter and the hash-chained audit log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, Model, UTCDateTime, utcnow
 
 
 class CasbinRule(Base):
@@ -57,3 +58,71 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AccessGrant(Base):
+    """One compiled cross-tenant grant ("p2" in policies.conf): the recipient tenant may `action` one data
+    category of the owner tenant's clients, for a purpose, within a window of Tashkent calendar days.
+
+    Written by the source's lifecycle in the same transaction as its change (an agreement version's
+    activation installs its clauses' rows; termination or supersession removes them), so the rows
+    are the policy in force; a list or a read joins them in the query that reads the data. The
+    reason columns name the source for explanations without a join into the source's tables.
+    """
+
+    __tablename__ = "access_grants"
+    __table_args__ = (
+        Index("ix_access_grants_lookup", "recipient_tenant_id", "owner_tenant_id", "category", "action"),
+        Index("ix_access_grants_owner_purpose", "owner_tenant_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    category: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(30))
+    scope: Mapped[str] = mapped_column(String(20))
+    consent_required: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)  # the last day it holds
+    source: Mapped[str] = mapped_column(String(60), index=True)  # "version:12:clause:34"
+    # The reason shown beside shared data: agreement, version, clause, signed on.
+    agreement_id: Mapped[int] = mapped_column(Integer)
+    agreement_title: Mapped[str] = mapped_column(String(300))
+    version_number: Mapped[int] = mapped_column(Integer)
+    clause_number: Mapped[int] = mapped_column(Integer)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Engagement(Model):
+    """A client engaged with a recipient partner; opened and closed by its source's lifecycle
+    (a referral, a case conference), which is what a clause's "engaged" scope reads."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # the source: one of vocabulary.ENGAGEMENT_SOURCES
+    source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the referral's or conference's id
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Consent(Model):
+    """A client's consent for one recipient and purpose (law ZRU-547: written or electronic)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(Text, default="")  # e.g. "written form no. 14, signed"
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    given_recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

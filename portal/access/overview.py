@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.models import AuditEntry
+from portal.access.grants import live_on
+from portal.access.models import AccessGrant, AuditEntry
 from portal.access.sharing import local_date
-from portal.partnership.models import CATEGORIES, Agreement, AgreementVersion, Clause
+from portal.access.vocabulary import CATEGORIES
 from portal.tenants.models import Tenant, User
 
 
@@ -40,46 +41,38 @@ def _names(t: Tenant) -> dict[str, str]:
 
 
 async def sharing_matrix(session: AsyncSession, tenant_id: int, now: datetime) -> tuple[Matrix, Matrix]:
-    """(data we share, data shared with us) from the clauses in force today."""
+    """(data we share, data shared with us) from the grant rows in force today."""
     today = local_date(now)
     rows = (
-        await session.execute(
-            select(Clause, AgreementVersion, Agreement)
-            .join(AgreementVersion, AgreementVersion.id == Clause.version_id)
-            .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        await session.scalars(
+            select(AccessGrant)
             .where(
-                or_(Clause.owner_tenant_id == tenant_id, Clause.recipient_tenant_id == tenant_id),
-                AgreementVersion.status == "active",
-                AgreementVersion.valid_from <= today,
-                AgreementVersion.valid_until >= today,
-                or_(Clause.ends_on.is_(None), Clause.ends_on >= today),
+                or_(AccessGrant.owner_tenant_id == tenant_id, AccessGrant.recipient_tenant_id == tenant_id),
+                AccessGrant.action == "read",
+                live_on(today),
             )
-            .order_by(Agreement.id, Clause.number)
+            .order_by(AccessGrant.agreement_id, AccessGrant.clause_number)
         )
     ).all()
-    partner_ids = {c.recipient_tenant_id if c.owner_tenant_id == tenant_id else c.owner_tenant_id for c, _v, _a in rows}
+    partner_ids = {g.recipient_tenant_id if g.owner_tenant_id == tenant_id else g.owner_tenant_id for g in rows}
     tenants = {t.id: t for t in (await session.scalars(select(Tenant).where(Tenant.id.in_(partner_ids)))).all()}
     ours, theirs = Matrix(), Matrix()
-    for clause, version, agreement in rows:
+    for grant in rows:
         label = ClauseLabel(
-            agreement_id=agreement.id,
-            title=version.title or agreement.title,
-            version_number=version.number,
-            clause_number=clause.number,
-            purpose=clause.purpose,
-            scope=clause.scope,
-            consent_required=clause.consent_required,
-            valid_until=clause.ends_on or version.valid_until,
+            agreement_id=grant.agreement_id,
+            title=grant.agreement_title,
+            version_number=grant.version_number,
+            clause_number=grant.clause_number,
+            purpose=grant.purpose,
+            scope=grant.scope,
+            consent_required=grant.consent_required,
+            valid_until=grant.valid_until,
         )
-        if clause.owner_tenant_id == tenant_id:
-            matrix, partner = ours, clause.recipient_tenant_id
+        if grant.owner_tenant_id == tenant_id:
+            matrix, partner = ours, grant.recipient_tenant_id
         else:
-            matrix, partner = theirs, clause.owner_tenant_id
-        if "read" not in clause.actions:
-            continue
-        for category in clause.categories:
-            if category in CATEGORIES:
-                matrix.cells.setdefault((partner, category), []).append(label)
+            matrix, partner = theirs, grant.owner_tenant_id
+        matrix.cells.setdefault((partner, grant.category), []).append(label)
     for matrix in (ours, theirs):
         seen = sorted({p for p, _c in matrix.cells}, key=lambda p: tenants[p].name_uz)
         matrix.partners = [(p, _names(tenants[p])) for p in seen]

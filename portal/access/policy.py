@@ -1,4 +1,6 @@
-"""The Casbin enforcer: built once per process, reloaded whenever the stored policy revision moves.
+"""The Casbin enforcer of roles inside a tenant: built once per process, reloaded whenever the stored
+policy revision moves. Cross-tenant grants are not held here: they are rows of access_grants, read by
+the query that reads the data (see sharing.py), so an agreement's activation or end needs no reload.
 
 Every worker compares the revision row with the one it loaded before it decides; a policy change
 bumps the row in the same transaction as the change. Unlike a pub/sub watcher this cannot miss an
@@ -9,7 +11,6 @@ next request. The price is one primary-key read per protected request.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 
 import casbin
@@ -18,11 +19,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from portal.access.models import CasbinRule, PolicyRevision
-from portal.partnership.models import ACTIONS, CATEGORIES, PURPOSES, SCOPES
 
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
-_READ_CLIENTS = [("client", "list"), ("client", "read")]
+_READ_CLIENTS = [("client", "list"), ("client", "read"), ("case_note", "read")]
 _SHARING = [("sharing", "view")]
 ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
     "tenant_admin": [
@@ -45,6 +45,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         *_READ_CLIENTS,
         ("client", "create"),
         ("client", "update"),
+        ("case_note", "create"),
         ("consent", "manage"),
         ("engagement", "manage"),
         *_SHARING,
@@ -86,88 +87,6 @@ def domain(tenant_id: int) -> str:
     return f"tenant:{tenant_id}"
 
 
-@dataclass(frozen=True)
-class GrantLine:
-    """One compiled cross-tenant grant line ("p2"), parsed."""
-
-    recipient_tenant_id: int
-    owner_tenant_id: int
-    category: str
-    action: str
-    scope: str
-    consent_required: bool
-    purpose: str
-    version_id: int
-    clause_id: int
-
-
-def parse_grant(line: list[str]) -> GrantLine | None:
-    """None for anything that is not a well-formed line: a malformed line grants nothing."""
-    try:
-        recipient, owner, category, action, cond, ref = line
-        scope, consent, purpose = cond.split("|")
-        kind, version_id, kind2, clause_id = ref.split(":")
-        recipient_id, owner_id = _tenant_id(recipient), _tenant_id(owner)
-        if (
-            kind != "version"
-            or kind2 != "clause"
-            or not version_id.isdigit()
-            or not clause_id.isdigit()
-            or consent not in {"consent", "no_consent"}
-            or category not in CATEGORIES
-            or action not in ACTIONS
-            or scope not in SCOPES
-            or purpose not in PURPOSES
-            or recipient_id == owner_id
-        ):
-            return None
-        return GrantLine(
-            recipient_tenant_id=recipient_id,
-            owner_tenant_id=owner_id,
-            category=category,
-            action=action,
-            scope=scope,
-            consent_required=consent == "consent",
-            purpose=purpose,
-            version_id=int(version_id),
-            clause_id=int(clause_id),
-        )
-    except ValueError:
-        return None
-
-
-def _tenant_id(value: str) -> int:
-    prefix, _sep, number = value.partition(":")
-    if prefix != "tenant" or not number.isdigit() or not number.isascii() or number.startswith("0"):
-        raise ValueError(value)
-    return int(number)
-
-
-class GrantIndex:
-    """Cross-tenant grants keyed by recipient tenant, built once per policy load.
-
-    Casbin's matcher scans every line per decision (about 20 ms at 10,000 lines, see bench/run.py);
-    a dictionary lookup does not grow with the number of agreements.
-    """
-
-    def __init__(self, lines: list[list[str]]) -> None:
-        self._by_recipient: dict[int, list[GrantLine]] = {}
-        for line in lines:
-            grant = parse_grant(line)
-            if grant is not None:
-                self._by_recipient.setdefault(grant.recipient_tenant_id, []).append(grant)
-
-    def for_recipient(self, recipient_tenant_id: int) -> list[GrantLine]:
-        return list(self._by_recipient.get(recipient_tenant_id, ()))
-
-    def matching(self, recipient_tenant_id: int, owner_tenant_id: int, category: str, action: str) -> list[GrantLine]:
-        return [
-            g
-            for g in self._by_recipient.get(recipient_tenant_id, ())
-            if g.owner_tenant_id == owner_tenant_id and g.category == category and g.action == action
-        ]
-
-
 class PolicyStore:
     """Holds this process's enforcer and keeps it in step with the database."""
 
@@ -175,7 +94,6 @@ class PolicyStore:
         self._adapter = Adapter(engine, db_class=CasbinRule)
         self._model_path = str(model_path)
         self.enforcer: casbin.AsyncEnforcer | None = None
-        self.grants = GrantIndex([])
         self.loaded_revision: int | None = None
         self._lock = asyncio.Lock()
 
@@ -188,8 +106,7 @@ class PolicyStore:
                 return
             enforcer = casbin.AsyncEnforcer(self._model_path, self._adapter)
             await enforcer.load_policy()
-            grants = GrantIndex(enforcer.get_named_policy("p2"))
-            self.enforcer, self.grants, self.loaded_revision = enforcer, grants, current
+            self.enforcer, self.loaded_revision = enforcer, current
 
     def allows(self, user_id: int, tenant_id: int, obj: str, act: str) -> bool:
         """Fail closed: no enforcer, no policy, no grant."""

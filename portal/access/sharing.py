@@ -1,17 +1,19 @@
-"""The one enforcement point for client data: single clients (`authorize`) and lists (`scope`).
+"""The one enforcement point for shared rows: the predicate that scopes a select, and the decision
+that says which categories of one row the actor may see, and why.
 
-Inside its own tenant a user sees the tenant's clients when a role grants ("client", act) (Casbin
-RBAC with domains). Across tenants, the candidate grants are this process's "p2" lines for the
-actor's tenant, matched by plain equality; each candidate then becomes an SQL predicate evaluated in
-the very query that reads the client: the clause's version is active, today (in Tashkent) lies in
-its valid_from..valid_until window and on or before the clause's ends_on (its last day, like valid_until),
-the client is engaged with the recipient when the clause says so, and the client's consent for the
-clause's purpose is given and not withdrawn when the clause requires it.
-So a stale in-memory line (a lost notification, a worker that has not reloaded yet) can never keep
-a terminated, expired or withdrawn grant alive: the database has the last word.
+Inside its own tenant a user sees the tenant's rows when a role grants (obj, act) (Casbin RBAC with
+domains). Across tenants a row is visible when a live grant row ties the actor's tenant to the row's
+owner for one of the table's categories and the action, and the row's client meets the grant's
+conditions at `now`: engaged with the recipient when the grant's scope says so, and a consent for the
+grant's purpose given and not withdrawn when it requires one. Grant rows are written and removed in
+the same transaction as the agreement's activation, termination or supersession, and carry their
+window, so the database has the last word: nothing held in a worker's memory can keep a terminated,
+expired or withdrawn grant alive.
 
-`authorize` and `scope` build their answer from the same `_Plan`, so an object is in a list exactly
-when `authorize` allows reading it; a property test holds them to that.
+The list filter is one semi-join against the grant rows, whatever the number of clauses; the
+decision for the rows of a page (or for one row) joins the same conditions to return each row's
+matching grants. Both come from `conditions`, so a row is in a list exactly when `decide` allows it;
+a property test holds them to that.
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.guard import Actor
-from portal.access.policy import PolicyStore
-from portal.cases.models import Client, Consent, Engagement
-from portal.partnership.compiler import clause_ref
-from portal.partnership.models import ACTIONS, CATEGORIES, AgreementVersion, Clause
+from portal.access.declare import Shared
+from portal.access.models import AccessGrant, Consent, Engagement
+from portal.access.vocabulary import PURPOSES
 
 # Agreement windows are calendar dates in Uzbekistan (UTC+5, no daylight saving).
 TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")
@@ -40,241 +40,173 @@ def local_date(now: datetime) -> date:
 
 
 @dataclass(frozen=True)
-class Grant:
-    """One clause as the policy lines present it to one recipient (all its categories together)."""
+class Reason:
+    """Why a shared field is visible: one clause of one signed agreement version."""
 
-    ref: str
-    version_id: int
-    clause_id: int
+    source: str
     owner_tenant_id: int
-    recipient_tenant_id: int
+    agreement_id: int
+    agreement_title: str
+    version_number: int
+    clause_number: int
+    signed_on: date | None
+    purpose: str
     scope: str
     consent_required: bool
-    purpose: str
-    categories: frozenset[str]
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the actor may see of one client, and why."""
+    """What the actor may see of one row, and why."""
 
     allowed: bool
-    client: Client | None = None
+    row: object | None = None
     own: bool = False
     categories: frozenset[str] = frozenset()
-    # category -> refs of the clauses that share it ("version:V:clause:C"); empty for own clients
-    refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)  # category -> reasons
 
     @property
     def cross_tenant(self) -> bool:
         return self.allowed and not self.own
 
     @property
-    def clause_refs(self) -> tuple[str, ...]:
-        return tuple(sorted({ref for refs in self.refs.values() for ref in refs}))
+    def sources(self) -> tuple[str, ...]:
+        return tuple(sorted({r.source for rs in self.reasons.values() for r in rs}))
 
 
 DENIED = Decision(allowed=False)
 
 
-def candidate_grants(policy: PolicyStore, actor: Actor, action: str) -> list[Grant]:
-    """The actor's tenant's p2 lines for one action, grouped per clause.
-
-    Fail closed: no enforcer, no lines. The lines come from the policy store's index, which parsed
-    every field strictly and compares tenant ids as integers, so "tenant:1" never matches
-    "tenant:10" and a "*" anywhere grants nothing.
-    """
-    if policy.enforcer is None or action not in ACTIONS:
-        return []
-    grouped: dict[str, Grant] = {}
-    for line in policy.grants.for_recipient(actor.tenant_id):
-        if line.action != action or line.owner_tenant_id == actor.tenant_id:
-            continue
-        ref = clause_ref(line.version_id, line.clause_id)
-        known = grouped.get(ref)
-        if known is not None:
-            if (known.owner_tenant_id, known.scope, known.consent_required, known.purpose) != (
-                line.owner_tenant_id,
-                line.scope,
-                line.consent_required,
-                line.purpose,
-            ):
-                continue  # one clause cannot say two things; ignore the contradicting line
-            grouped[ref] = Grant(**{**known.__dict__, "categories": known.categories | {line.category}})
-            continue
-        grouped[ref] = Grant(
-            ref=ref,
-            version_id=line.version_id,
-            clause_id=line.clause_id,
-            owner_tenant_id=line.owner_tenant_id,
-            recipient_tenant_id=actor.tenant_id,
-            scope=line.scope,
-            consent_required=line.consent_required,
-            purpose=line.purpose,
-            categories=frozenset({line.category}),
-        )
-    return [grouped[ref] for ref in sorted(grouped)]
-
-
-def grant_predicate(grant: Grant, now: datetime) -> ColumnElement[bool]:
-    """SQL that is true for a Client row exactly when this clause still shares it at `now`."""
+def conditions(
+    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str]
+) -> list[ColumnElement[bool]]:
+    """SQL that is true for a (row of `shared`, AccessGrant) pair exactly when the grant shares the row."""
     today = local_date(now)
-    clause_alive = exists(
+    engaged = exists(
         select(literal(1))
-        .select_from(Clause)
-        .join(AgreementVersion, AgreementVersion.id == Clause.version_id)
         .where(
-            Clause.id == grant.clause_id,
-            Clause.version_id == grant.version_id,
-            Clause.owner_tenant_id == grant.owner_tenant_id,
-            Clause.recipient_tenant_id == grant.recipient_tenant_id,
-            Clause.scope == grant.scope,
-            Clause.consent_required == grant.consent_required,
-            Clause.purpose == grant.purpose,
-            or_(Clause.ends_on.is_(None), Clause.ends_on >= today),
-            AgreementVersion.status == "active",
-            AgreementVersion.valid_from <= today,
-            AgreementVersion.valid_until >= today,
+            Engagement.client_id == shared.client,
+            Engagement.owner_tenant_id == shared.owner,
+            Engagement.recipient_tenant_id == tenant_id,
+            Engagement.opened_on <= today,
+            or_(Engagement.closed_on.is_(None), Engagement.closed_on > today),
         )
+        .correlate_except(Engagement)  # the row and the grant come from the enclosing query, at any depth
     )
-    parts: list[ColumnElement[bool]] = [Client.tenant_id == grant.owner_tenant_id, clause_alive]
-    if grant.scope == "engaged":
-        parts.append(
-            exists(
-                select(literal(1)).where(
-                    Engagement.client_id == Client.id,
-                    Engagement.owner_tenant_id == Client.tenant_id,
-                    Engagement.recipient_tenant_id == grant.recipient_tenant_id,
-                    Engagement.opened_on <= today,
-                    or_(Engagement.closed_on.is_(None), Engagement.closed_on > today),
-                )
-            )
+    consented = exists(
+        select(literal(1))
+        .where(
+            Consent.client_id == shared.client,
+            Consent.owner_tenant_id == shared.owner,
+            Consent.recipient_tenant_id == tenant_id,
+            Consent.purpose == AccessGrant.purpose,
+            Consent.given_at <= now,
+            or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > now),
         )
-    if grant.consent_required:
-        parts.append(
-            exists(
-                select(literal(1)).where(
-                    Consent.client_id == Client.id,
-                    Consent.owner_tenant_id == Client.tenant_id,
-                    Consent.recipient_tenant_id == grant.recipient_tenant_id,
-                    Consent.purpose == grant.purpose,
-                    Consent.given_at <= now,
-                    or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > now),
-                )
-            )
-        )
-    return and_(*parts)
+        .correlate_except(Consent)
+    )
+    return [
+        AccessGrant.recipient_tenant_id == tenant_id,
+        AccessGrant.owner_tenant_id == shared.owner,
+        AccessGrant.owner_tenant_id != tenant_id,
+        AccessGrant.category.in_(sorted(categories)),
+        AccessGrant.action == action,
+        AccessGrant.purpose.in_(PURPOSES),  # a malformed row grants nothing
+        AccessGrant.valid_from <= today,
+        AccessGrant.valid_until >= today,
+        or_(AccessGrant.scope == "all", and_(AccessGrant.scope == "engaged", engaged)),
+        or_(AccessGrant.consent_required.is_(False), consented),
+    ]
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """Everything one actor may see for one action: own clients and the candidate clauses."""
+class Plan:
+    """Everything one actor may see of one declared table for one action."""
 
-    actor: Actor
-    role_allows: bool  # the actor's roles allow the action on clients at all
-    grants: tuple[Grant, ...]
+    shared: Shared
+    tenant_id: int
+    action: str
+    role_allows: bool  # the actor's roles allow (obj, action) at all
     now: datetime
 
-    def relevant(self, category: str | None) -> tuple[Grant, ...]:
-        return tuple(g for g in self.grants if category is None or category in g.categories)
+    def categories(self, category: str | None) -> frozenset[str]:
+        if category is None:
+            return self.shared.categories
+        return self.shared.categories & {category}
 
-    def predicate(self, category: str | None) -> ColumnElement[bool]:
-        if category is not None and category not in CATEGORIES:
+    def predicate(self, category: str | None = None) -> ColumnElement[bool]:
+        cats = self.categories(category)
+        if not self.role_allows or not cats:
             return false()
-        own = Client.tenant_id == self.actor.tenant_id if self.role_allows else false()
-        return or_(own, *(grant_predicate(g, self.now) for g in self.relevant(category)))
-
-    def columns(self, category: str | None) -> list[ColumnElement[bool]]:
-        return [grant_predicate(g, self.now).label(f"g{i}") for i, g in enumerate(self.relevant(category))]
-
-    def decide(self, client: Client, flags: Iterable[object], category: str | None) -> Decision:
-        if self.role_allows and client.tenant_id == self.actor.tenant_id:
-            mine = frozenset(CATEGORIES) if category is None else frozenset({category}) & frozenset(CATEGORIES)
-            return Decision(allowed=True, client=client, own=True, categories=mine) if mine else DENIED
-        refs: dict[str, list[str]] = {}
-        for grant, flag in zip(self.relevant(category), flags, strict=True):
-            if not flag:
-                continue
-            for cat in grant.categories:
-                if category is None or cat == category:
-                    refs.setdefault(cat, []).append(grant.ref)
-        if not refs:
-            return DENIED
-        return Decision(
-            allowed=True,
-            client=client,
-            categories=frozenset(refs),
-            refs={cat: tuple(sorted(r)) for cat, r in sorted(refs.items())},
+        shared_with_us = exists(
+            select(literal(1))
+            .select_from(AccessGrant)
+            .where(*conditions(self.shared, self.tenant_id, self.action, self.now, cats))
         )
+        return or_(self.shared.owner == self.tenant_id, shared_with_us)
+
+    async def decide(
+        self, session: AsyncSession, rows: Iterable[object], category: str | None = None
+    ) -> list[Decision]:
+        """One decision per row, in order, from one query for the matching grants of all of them."""
+        rows = list(rows)
+        cats = self.categories(category)
+        if not self.role_allows or not cats:
+            return [DENIED for _ in rows]
+        pk = self.shared.model.id  # type: ignore[attr-defined]
+        foreign = [r.id for r in rows if self._owner_of(r) != self.tenant_id]  # type: ignore[attr-defined]
+        matches: dict[int, dict[str, list[Reason]]] = {}
+        if foreign:
+            pairs = await session.execute(
+                select(pk, AccessGrant)
+                .select_from(self.shared.model)
+                .join(AccessGrant, and_(*conditions(self.shared, self.tenant_id, self.action, self.now, cats)))
+                .where(pk.in_(foreign))
+                .order_by(AccessGrant.source, AccessGrant.category)
+            )
+            for row_id, grant in pairs.all():
+                matches.setdefault(row_id, {}).setdefault(grant.category, []).append(_reason(grant))
+        decisions = []
+        for row in rows:
+            if self._owner_of(row) == self.tenant_id:
+                decisions.append(Decision(allowed=True, row=row, own=True, categories=cats))
+                continue
+            found = matches.get(row.id)  # type: ignore[attr-defined]
+            if not found:
+                decisions.append(DENIED)
+                continue
+            reasons = {cat: tuple(_unique(rs)) for cat, rs in sorted(found.items())}
+            decisions.append(Decision(allowed=True, row=row, categories=frozenset(reasons), reasons=reasons))
+        return decisions
+
+    def _owner_of(self, row: object) -> int:
+        return getattr(row, self.shared.owner.key)
 
 
-async def _plan(session: AsyncSession, policy: PolicyStore, actor: Actor, action: str, now: datetime) -> _Plan:
-    await policy.refresh(session)
-    # The actor's own role must allow the action on clients, for its own clients and for shared ones.
-    if not policy.allows(actor.user_id, actor.tenant_id, "client", action):
-        return _Plan(actor=actor, role_allows=False, grants=(), now=now)
-    return _Plan(actor=actor, role_allows=True, grants=tuple(candidate_grants(policy, actor, action)), now=now)
+def _reason(grant: AccessGrant) -> Reason:
+    return Reason(
+        source=grant.source,
+        owner_tenant_id=grant.owner_tenant_id,
+        agreement_id=grant.agreement_id,
+        agreement_title=grant.agreement_title,
+        version_number=grant.version_number,
+        clause_number=grant.clause_number,
+        signed_on=grant.signed_on,
+        purpose=grant.purpose,
+        scope=grant.scope,
+        consent_required=grant.consent_required,
+    )
 
 
-async def authorize(
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    client_id: int,
-    category: str | None = None,
-    *,
-    now: datetime,
-    policy: PolicyStore,
-) -> Decision:
-    """Load one client and decide what the actor may `action` of it (one category, or any)."""
-    plan = await _plan(session, policy, actor, action, now)
-    stmt = select(Client, *plan.columns(category)).where(Client.id == client_id, plan.predicate(category))
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        return DENIED
-    return plan.decide(row[0], row[1:], category)
+def _unique(reasons: list[Reason]) -> list[Reason]:
+    seen: dict[str, Reason] = {}
+    for reason in reasons:
+        seen.setdefault(reason.source, reason)
+    return list(seen.values())
 
 
-async def scope(
-    stmt: Select,
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    *,
-    now: datetime,
-    policy: PolicyStore,
-    category: str | None = None,
-) -> Select:
-    """Restrict a `select(Client)` to the clients the actor may `action` (in `category`, or any)."""
-    plan = await _plan(session, policy, actor, action, now)
+def scoped(stmt: Select, plan: Plan, category: str | None = None) -> Select:
     return stmt.where(plan.predicate(category))
 
 
-async def visible_clients(
-    session: AsyncSession,
-    stmt: Select,
-    actor: Actor,
-    action: str,
-    *,
-    now: datetime,
-    policy: PolicyStore,
-    category: str | None = None,
-) -> list[Decision]:
-    """Run a scoped `select(Client)` and return each row with its decision, from the same query."""
-    plan = await _plan(session, policy, actor, action, now)
-    scoped = stmt.add_columns(*plan.columns(category)).where(plan.predicate(category))
-    return [plan.decide(row[0], row[1:], category) for row in (await session.execute(scoped)).all()]
-
-
-__all__ = [
-    "DENIED",
-    "Decision",
-    "Grant",
-    "TASHKENT",
-    "authorize",
-    "candidate_grants",
-    "grant_predicate",
-    "local_date",
-    "scope",
-    "visible_clients",
-]
+__all__ = ["DENIED", "TASHKENT", "Decision", "Plan", "Reason", "conditions", "local_date", "scoped"]

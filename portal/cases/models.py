@@ -11,10 +11,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.access.declare import share
+from portal.access.models import Consent, Engagement  # noqa: F401 - the facts clauses read, owned by the kernel
+from portal.access.vocabulary import ENGAGEMENT_SOURCES
 from portal.db import Model, TenantOwned, UTCDateTime
 
 DISABILITY_GROUPS = ("I", "II", "III")
-ENGAGEMENT_KINDS = ("referral", "case_conference")
+ENGAGEMENT_KINDS = ENGAGEMENT_SOURCES
 
 
 class Client(TenantOwned, Model):
@@ -49,8 +52,6 @@ class Client(TenantOwned, Model):
     # assessment & plan
     assessment: Mapped[str] = mapped_column(Text, default="")
     action_plan: Mapped[str] = mapped_column(Text, default="")
-    # case notes
-    case_notes: Mapped[str] = mapped_column(Text, default="")
 
 
 # The category of every client field that carries personal data. A field missing here is a test
@@ -59,7 +60,7 @@ FIELD_CATEGORIES: dict[str, str] = {
     "full_name": "identity",
     "full_name_cyrl": "identity",
     "name_key": "identity",
-    "pinfl": "identity",
+    "pinfl": "pinfl",
     "birth_date": "identity",
     "gender": "identity",
     "phone": "contact",
@@ -74,36 +75,30 @@ FIELD_CATEGORIES: dict[str, str] = {
     "employment_history": "employment",
     "assessment": "assessment",
     "action_plan": "assessment",
-    "case_notes": "case_notes",
 }
 
 
-class Engagement(Model):
-    """A client engaged with a recipient partner through a referral or a case conference."""
-
-    __tablename__ = "engagements"
-    __table_args__ = (Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),)
-
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
-    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    kind: Mapped[str] = mapped_column(String(30))
-    opened_on: Mapped[date] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+CLIENTS = share("client", Client, owner=Client.tenant_id, client=Client.id, fields=FIELD_CATEGORIES)
 
 
-class Consent(Model):
-    """A client's consent for one recipient and purpose (law ZRU-547: written or electronic)."""
+class CaseNote(TenantOwned, Model):
+    """A dated note by a case worker about a client; tenant_id is the owner (the client's organisation).
 
-    __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),)
+    Notes are their own data category: a partner reads them only where a clause shares case notes."""
+
+    __tablename__ = "case_notes"
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
-    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    purpose: Mapped[str] = mapped_column(String(30))
-    evidence: Mapped[str] = mapped_column(Text, default="")  # e.g. "written form no. 14, signed"
-    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    given_recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    withdrawn_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body: Mapped[str] = mapped_column(Text)
+
+
+CASE_NOTES = share(
+    "case_note",
+    CaseNote,
+    owner=CaseNote.tenant_id,
+    client=CaseNote.client_id,
+    fields={"body": "case_notes", "author_name": "case_notes", "written_at": "case_notes"},
+)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.cases import translit
-from portal.cases.models import Client, Consent, Engagement
+from portal.cases.models import CaseNote, Client, Consent, Engagement
 from portal.tenants.models import Tenant, User
 
 SLUGS = {
@@ -80,9 +80,7 @@ async def seed_clients(session: AsyncSession, now: datetime) -> int:
         t.slug: t.id for t in (await session.scalars(select(Tenant).where(Tenant.slug.in_(SLUGS.values())))).all()
     }
     tenants = {alias: by_slug[slug] for alias, slug in SLUGS.items() if slug in by_slug}
-    users = {
-        u.login: u.id for u in (await session.scalars(select(User).where(User.login.in_(RECORDERS.values())))).all()
-    }
+    users = {u.login: u for u in (await session.scalars(select(User).where(User.login.in_(RECORDERS.values())))).all()}
     if set(tenants) != set(SLUGS) or set(users) != set(RECORDERS.values()):
         return 0  # the tenant seed has not run; nothing to attach clients to
     added = 0
@@ -114,10 +112,19 @@ async def seed_clients(session: AsyncSession, now: datetime) -> int:
             employment_history="" if serial % 3 else "Worked two years in a textile workshop",
             assessment="Motivated to work; needs an accessible workplace.",
             action_plan="Referral to vocational training, then job matching.",
-            case_notes="Lives with parents; prefers a workplace near home.",
         )
         session.add(client)
         await session.flush()
+        session.add(
+            CaseNote(
+                tenant_id=owner_id,
+                client_id=client.id,
+                author_user_id=users[RECORDERS[owner]].id,
+                author_name=users[RECORDERS[owner]].full_name,
+                written_at=now - timedelta(days=20 + serial),
+                body="Lives with parents; prefers a workplace near home.",
+            )
+        )
         added += 1
         if partner:
             session.add(
@@ -138,7 +145,7 @@ async def seed_clients(session: AsyncSession, now: datetime) -> int:
                     purpose=purpose,
                     evidence=f"Written consent form no. {serial}, signed by the client",
                     given_at=now - timedelta(days=30 + serial),
-                    given_recorded_by=users[RECORDERS[owner]],
+                    given_recorded_by=users[RECORDERS[owner]].id,
                 )
             )
     await session.flush()

@@ -171,19 +171,19 @@ PILOT = AgreementTemplate(
         ClauseRule(
             "inson",
             "pes",
-            ("assessment", "contact", "disability", "education", "employment", "identity"),
+            ("assessment", "contact", "disability", "education", "employment", "identity", "pinfl"),
             _READ_COMMENT,
             "case_conference",
         ),
         ClauseRule(
             "pes",
             "inson",
-            ("contact", "disability", "education", "employment", "identity"),
+            ("contact", "disability", "education", "employment", "identity", "pinfl"),
             _READ_COMMENT,
             "case_conference",
         ),
-        ClauseRule("nasp", "inson", ("benefits", "disability", "identity"), _READ, "case_conference"),
-        ClauseRule("nasp", "pes", ("benefits", "identity"), _READ, "case_conference"),
+        ClauseRule("nasp", "inson", ("benefits", "disability", "identity", "pinfl"), _READ, "case_conference"),
+        ClauseRule("nasp", "pes", ("benefits", "identity", "pinfl"), _READ, "case_conference"),
         ClauseRule("employer", "inson", ("employment", "identity"), _READ, "monitoring"),
         # The inspection reviews refused referrals: a statutory task, so no consent is asked.
         ClauseRule("pes", "labour_inspection", ("employment", "identity"), _READ, "monitoring", "engaged", False),

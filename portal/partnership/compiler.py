@@ -1,65 +1,73 @@
-"""Compiles an active agreement version's data-sharing clauses into Casbin "p2" policy lines.
+"""Compiles an active agreement version's data-sharing clauses into the access kernel's grant rows.
 
 Called in the same transaction as the state change: `install` when the last signature activates a
-version, `remove` when it is terminated or superseded. Expiry needs no call: the lines stay until
-removed, but every cross-tenant read checks the version's state and validity window in SQL.
+version, `remove` when it is terminated or superseded. Expiry needs no call: each row carries the
+version's window (cut short by a clause's own end) and every read checks it.
+
+The clauses are read from the version's frozen terms — the JSON whose hash every party signed — not
+from the editable clause rows, so what is enforced is what was signed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import json
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.models import CasbinRule
-from portal.access.policy import bump_revision, domain
-from portal.partnership.models import Clause
+from portal.access import grants
+from portal.access.grants import GrantSpec
+from portal.access.sharing import local_date
+from portal.partnership.models import AgreementVersion
 
 
-def clause_ref(version_id: int, clause_id: int) -> str:
-    return f"version:{version_id}:clause:{clause_id}"
+def clause_ref(version_id: int, clause_number: int) -> str:
+    return f"version:{version_id}:clause:{clause_number}"
 
 
-def parse_ref(ref: str) -> tuple[int, int]:
-    """(version_id, clause_id) from a policy line's ref; ValueError on anything else."""
-    kind, version_id, kind2, clause_id = ref.split(":")
-    if kind != "version" or kind2 != "clause":
-        raise ValueError(ref)
-    return int(version_id), int(clause_id)
+def _prefix(version_id: int) -> str:
+    return f"version:{version_id}:"
 
 
-def condition(clause: Clause) -> str:
-    consent = "consent" if clause.consent_required else "no_consent"
-    return f"{clause.scope}|{consent}|{clause.purpose}"
+def specs_of(version: AgreementVersion, signed_on: date | None) -> list[GrantSpec]:
+    """One grant spec per clause of the signed terms; nothing for a version without frozen terms."""
+    if not version.terms_json:
+        return []
+    terms = json.loads(version.terms_json)
+    valid_from, valid_until = date.fromisoformat(terms["valid_from"]), date.fromisoformat(terms["valid_until"])
+    specs = []
+    for clause in terms.get("clauses", []):
+        ends_on = date.fromisoformat(clause["ends_on"]) if clause.get("ends_on") else valid_until
+        specs.append(
+            GrantSpec(
+                source=clause_ref(version.id, int(clause["number"])),
+                owner_tenant_id=int(clause["owner_tenant_id"]),
+                recipient_tenant_id=int(clause["recipient_tenant_id"]),
+                categories=tuple(clause["categories"]),
+                actions=tuple(clause["actions"]),
+                purpose=clause["purpose"],
+                scope=clause["scope"],
+                consent_required=bool(clause["consent_required"]),
+                valid_from=valid_from,
+                valid_until=min(valid_until, ends_on),
+                agreement_id=int(terms["agreement_id"]),
+                agreement_title=str(terms["title"]),
+                version_number=int(terms["version"]),
+                clause_number=int(clause["number"]),
+                signed_on=signed_on,
+            )
+        )
+    return specs
 
 
 async def install(session: AsyncSession, version_id: int) -> int:
-    """Write one line per clause, category and action; returns how many."""
-    await remove(session, version_id, bump=False)
-    clauses = (await session.scalars(select(Clause).where(Clause.version_id == version_id))).all()
-    count = 0
-    for clause in clauses:
-        for category in sorted(set(clause.categories)):
-            for action in sorted(set(clause.actions)):
-                session.add(
-                    CasbinRule(
-                        ptype="p2",
-                        v0=domain(clause.recipient_tenant_id),
-                        v1=domain(clause.owner_tenant_id),
-                        v2=category,
-                        v3=action,
-                        v4=condition(clause),
-                        v5=clause_ref(version_id, clause.id),
-                    )
-                )
-                count += 1
-    await session.flush()
-    await bump_revision(session)
-    return count
+    """Write the grant rows of an active version; returns how many."""
+    version = await session.get(AgreementVersion, version_id)
+    if version is None:
+        return 0
+    signed_on = local_date(version.activated_at) if version.activated_at else None
+    return await grants.install(session, _prefix(version_id), specs_of(version, signed_on))
 
 
-async def remove(session: AsyncSession, version_id: int, bump: bool = True) -> None:
-    await session.execute(
-        delete(CasbinRule).where(CasbinRule.ptype == "p2", CasbinRule.v5.like(f"version:{version_id}:clause:%"))
-    )
-    if bump:
-        await bump_revision(session)
+async def remove(session: AsyncSession, version_id: int) -> None:
+    await grants.revoke(session, _prefix(version_id))

@@ -8,6 +8,7 @@ from portal.i18n import gettext as _
 def category(code: str) -> str:
     return {
         "identity": _("Identity"),
+        "pinfl": _("PINFL (personal identification number)"),
         "contact": _("Contact details"),
         "disability": _("Disability and work recommendation"),
         "benefits": _("Benefits"),

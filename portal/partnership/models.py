@@ -12,24 +12,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.access.vocabulary import ACTIONS, CATEGORIES, PURPOSES, SCOPES  # noqa: F401 - the policy's words
 from portal.db import Model, TenantOwned, UTCDateTime
 
 # Version lifecycle. "expired" is never stored: an active version whose window has passed is
 # expired by the clock (see services.effective_status) and enforcement checks the window itself.
 VERSION_STATUSES = ("draft", "proposed", "signing", "active", "terminated", "superseded")
-CATEGORIES = (
-    "identity",
-    "contact",
-    "disability",  # disability group and work recommendation
-    "benefits",
-    "education",  # education and skills
-    "employment",  # employment history
-    "assessment",  # assessment and action plan
-    "case_notes",
-)
-ACTIONS = ("read", "comment")  # a "read and comment" clause grants both
-PURPOSES = ("referral", "case_conference", "job_matching", "monitoring")
-SCOPES = ("all", "engaged")  # all clients of the owner, or only those engaged with the recipient
 
 
 class Agreement(TenantOwned, Model):

@@ -7,17 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from portal.access import sharing
 from portal.access.audit import verify_chain
-from portal.access.models import AuditEntry, CasbinRule
+from portal.access.kernel import Access
+from portal.access.models import AccessGrant, AuditEntry, CasbinRule
 from portal.access.policy import PolicyStore, bump_revision
-from portal.access.redact import view_client
 from portal.cases.models import FIELD_CATEGORIES, Client
 from portal.db import Base, make_engine, make_sessionmaker
-from portal.partnership.models import Clause
 from portal.settings import Settings
 from portal.tenants.models import Tenant
 from portal.tenants.seed import ensure_tenant
+from tests.access import kernel_calls as sharing
 from tests.factories import (
     actor_for,
     consent,
@@ -80,8 +79,8 @@ def test_a_partner_sees_only_the_shared_categories_of_an_engaged_consenting_clie
         decision = await reads(session, policy, "ngo.worker", shared.id)
         assert decision.allowed and not decision.own
         assert decision.categories == frozenset(SHARED)
-        assert len(decision.clause_refs) == 1
-        assert decision.clause_refs[0].startswith(f"version:{version.id}:clause:")
+        assert len(decision.sources) == 1
+        assert decision.sources[0].startswith(f"version:{version.id}:clause:")
         assert not (await reads(session, policy, "ngo.worker", other.id)).allowed
         assert await listed(session, policy, "ngo.worker") == {shared.id}
         # the owner sees both, the outsider nothing
@@ -162,10 +161,9 @@ def test_a_shared_field_explains_its_agreement_and_clause(settings) -> None:  # 
     async def work(session, policy):  # type: ignore[no-untyped-def]
         version, shared, _o, _c = await pilot(session)
         actor = await actor_for(session, "ngo.worker")
-        decision = await sharing.authorize(session, actor, "read", shared.id, now=NOW, policy=policy)
-        view = await view_client(session, actor, decision, NOW)
+        view = await Access(session, policy, actor, NOW).get(Client, shared.id)
         assert set(view.fields) == {n for n, c in FIELD_CATEGORIES.items() if c in SHARED}
-        assert "case_notes" not in view.fields and "phone" not in view.fields
+        assert "pinfl" not in view.fields and "phone" not in view.fields
         (reason,) = view.fields["work_recommendation"].reasons
         assert reason.agreement_id == version.agreement_id
         assert reason.agreement_title == "Pilot data-sharing agreement"
@@ -211,49 +209,34 @@ def test_tenant_1_never_matches_tenant_10(settings) -> None:  # type: ignore[no-
     scenario(settings, work)
 
 
-def test_a_star_in_any_name_grants_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_star_in_any_field_of_a_grant_row_grants_nothing(settings) -> None:  # type: ignore[no-untyped-def]
     async def work(session, policy):  # type: ignore[no-untyped-def]
         version, shared, other, _c = await pilot(session, scope="all", consent_required=False)
+        (model,) = (await session.scalars(select(AccessGrant).where(AccessGrant.category == "identity"))).all()[:1]
         await terminate(session, version)
-        inson = await tenant_id(session, "inson-yunusobod")
-        ngo = await tenant_id(session, "ngo-sharoit-plus")
-        clause_id = await session.scalar(select(Clause.id).where(Clause.version_id == version.id))
-        ref = f"version:{version.id}:clause:{clause_id}"
-        lines = [
-            ("*", f"tenant:{inson}", "identity", "read", "all|no_consent|referral", ref),
-            (f"tenant:{ngo}", "*", "identity", "read", "all|no_consent|referral", ref),
-            (f"tenant:{ngo}", f"tenant:{inson}", "*", "read", "all|no_consent|referral", ref),
-            (f"tenant:{ngo}", f"tenant:{inson}", "identity", "*", "all|no_consent|referral", ref),
-            (f"tenant:{ngo}", f"tenant:{inson}", "identity", "read", "*", ref),
-            (f"tenant:{ngo}", f"tenant:{inson}", "identity", "read", "all|no_consent|referral", "*"),
-            (f"tenant:{ngo}", "tenant:*", "identity", "read", "all|no_consent|referral", ref),
-        ]
-        for v in lines:
-            session.add(CasbinRule(ptype="p2", v0=v[0], v1=v[1], v2=v[2], v3=v[3], v4=v[4], v5=v[5]))
-        # the version is active again in the database, but only hand-made wildcard lines point at it
-        version.status = "active"
-        await bump_revision(session)
+        base = {c.name: getattr(model, c.name) for c in AccessGrant.__table__.columns if c.name != "id"}
+        for column in ("category", "action", "purpose", "scope"):
+            session.add(AccessGrant(**{**base, column: "*"}))
         await session.commit()
         for client_id in (shared.id, other.id):
-            assert not (await reads(session, policy, "ngo.worker", client_id)).allowed
-        assert await listed(session, policy, "ngo.worker") == set()
+            assert not (await reads(session, policy, "ngo.worker", client_id, category="identity")).allowed
+        assert await listed(session, policy, "ngo.worker", category="identity") == set()
 
     scenario(settings, work)
 
 
-def test_a_line_of_a_version_terminated_in_the_database_grants_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_termination_holds_at_once_without_any_policy_reload(settings) -> None:  # type: ignore[no-untyped-def]
     async def work(session, policy):  # type: ignore[no-untyped-def]
         version, shared, _o, _c = await pilot(session)
         assert (await reads(session, policy, "ngo.worker", shared.id)).allowed
         loaded = policy.loaded_revision
-        # terminated in the database; the policy line stays and nobody tells the enforcer
-        await session.execute(update(type(version)).where(type(version).id == version.id).values(status="terminated"))
-        await session.commit()
+        # no worker is told anything: grant rows are read by the query that reads the data
         policy.refresh = _no_reload  # type: ignore[method-assign]
+        await terminate(session, version)
+        await session.commit()
         assert not (await reads(session, policy, "ngo.worker", shared.id)).allowed
         assert await listed(session, policy, "ngo.worker") == set()
         assert policy.loaded_revision == loaded
-        assert sharing.candidate_grants(policy, await actor_for(session, "ngo.worker"), "read")
 
     scenario(settings, work)
 
@@ -268,11 +251,9 @@ def test_each_cross_tenant_read_writes_one_audit_entry_and_tampering_is_detected
         before = len((await session.scalars(select(AuditEntry.id))).all())
         actor = await actor_for(session, "ngo.worker")
         for _ in range(2):
-            decision = await sharing.authorize(session, actor, "read", shared.id, now=NOW, policy=policy)
-            await view_client(session, actor, decision, NOW)
+            await Access(session, policy, actor, NOW).get(Client, shared.id)
         owner = await actor_for(session, "inson.social")
-        decision = await sharing.authorize(session, owner, "read", shared.id, now=NOW, policy=policy)
-        await view_client(session, owner, decision, NOW)  # the owner's own read is not a cross-tenant read
+        await Access(session, policy, owner, NOW).get(Client, shared.id)  # not a cross-tenant read
         await session.commit()
         entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "client.read"))).all()
         assert len(entries) == 2 and len((await session.scalars(select(AuditEntry.id))).all()) == before + 2

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.models import CasbinRule
+from portal.access import grants
+from portal.access.models import AccessGrant
 from portal.partnership import services
 from portal.partnership.forms import ClauseRow, DraftForm, PartyRow
 from portal.partnership.seed import SIGNATORIES, actor_for
@@ -59,17 +60,16 @@ async def make_agreement(
 
 
 async def lines_of(session: AsyncSession, version_id: int) -> list[tuple[str, ...]]:
+    """The version's grant rows as "p2" lines: (recipient, owner, category, act)."""
     rows = (
-        await session.scalars(
-            select(CasbinRule).where(CasbinRule.ptype == "p2", CasbinRule.v5.like(f"version:{version_id}:clause:%"))
-        )
+        await session.scalars(select(AccessGrant).where(AccessGrant.source.like(f"version:{version_id}:clause:%")))
     ).all()
-    return sorted((r.v0, r.v1, r.v2, r.v3) for r in rows)
+    return sorted(grants.line(r)[:4] for r in rows)
 
 
 async def all_p2(session: AsyncSession) -> list[tuple[str, ...]]:
-    rows = (await session.scalars(select(CasbinRule).where(CasbinRule.ptype == "p2"))).all()
-    return sorted((r.v0, r.v1, r.v2, r.v3, r.v5) for r in rows)
+    rows = (await session.scalars(select(AccessGrant))).all()
+    return sorted((*grants.line(r)[:4], r.source) for r in rows)
 
 
 async def count(session: AsyncSession, statement: Any) -> int:

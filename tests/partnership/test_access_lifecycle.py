@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from portal.access import sharing
 from portal.access.policy import PolicyStore
 from portal.db import make_engine, make_sessionmaker
 from portal.partnership import services
 from portal.partnership.models import AgreementVersion
 from portal.partnership.seed import SIGNATORIES, actor_for
 from portal.settings import Settings
+from tests.access import kernel_calls as sharing
 from tests.factories import consent, engage, make_client, tenant_id
 from tests.partnership.factories import NOW, make_agreement
 

@@ -1,0 +1,118 @@
+"""Grant rows: compiling a source's sharing terms into the kernel's policy, and reading it back.
+
+A source (today an agreement version's data-sharing clauses; tomorrow anything else that may grant
+access) hands `install` one `GrantSpec` per clause; each becomes one row per category and action,
+the "p2" lines of policies.conf in a typed table. `revoke` removes a source's rows in the caller's
+transaction. A malformed spec grants nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.access.models import AccessGrant
+from portal.access.vocabulary import ACTIONS, CATEGORIES, PURPOSES, SCOPES
+
+
+@dataclass(frozen=True)
+class GrantSpec:
+    """One clause: owner -> recipient, what, why, for how long, and the reason to show."""
+
+    source: str  # e.g. "version:12:clause:34"
+    owner_tenant_id: int
+    recipient_tenant_id: int
+    categories: tuple[str, ...]
+    actions: tuple[str, ...]
+    purpose: str
+    scope: str
+    consent_required: bool
+    valid_from: date
+    valid_until: date  # last day
+    agreement_id: int
+    agreement_title: str
+    version_number: int
+    clause_number: int
+    signed_on: date | None
+
+    def well_formed(self) -> bool:
+        return (
+            self.owner_tenant_id != self.recipient_tenant_id
+            and self.purpose in PURPOSES
+            and self.scope in SCOPES
+            and bool(self.categories)
+            and set(self.categories) <= set(CATEGORIES)
+            and bool(self.actions)
+            and set(self.actions) <= set(ACTIONS)
+            and self.valid_from <= self.valid_until
+            and len(self.source) <= 60
+        )
+
+
+def rows_of(spec: GrantSpec) -> list[AccessGrant]:
+    if not spec.well_formed():
+        return []
+    return [
+        AccessGrant(
+            recipient_tenant_id=spec.recipient_tenant_id,
+            owner_tenant_id=spec.owner_tenant_id,
+            category=category,
+            action=action,
+            purpose=spec.purpose,
+            scope=spec.scope,
+            consent_required=spec.consent_required,
+            valid_from=spec.valid_from,
+            valid_until=spec.valid_until,
+            source=spec.source,
+            agreement_id=spec.agreement_id,
+            agreement_title=spec.agreement_title[:300],
+            version_number=spec.version_number,
+            clause_number=spec.clause_number,
+            signed_on=spec.signed_on,
+        )
+        for category in sorted(set(spec.categories))
+        for action in sorted(set(spec.actions))
+    ]
+
+
+async def install(session: AsyncSession, source_prefix: str, specs: list[GrantSpec]) -> int:
+    """Replace every row of a source (all sources starting with `source_prefix`); returns how many."""
+    await revoke(session, source_prefix)
+    rows = [row for spec in specs if spec.source.startswith(source_prefix) for row in rows_of(spec)]
+    session.add_all(rows)
+    await session.flush()
+    return len(rows)
+
+
+async def revoke(session: AsyncSession, source_prefix: str) -> None:
+    await session.execute(delete(AccessGrant).where(AccessGrant.source.startswith(source_prefix, autoescape=True)))
+
+
+def line(grant: AccessGrant) -> tuple[str, str, str, str, str, str]:
+    """The row as a "p2" line of policies.conf: recipient, owner, category, act, cond, ref."""
+    consent = "consent" if grant.consent_required else "no_consent"
+    return (
+        f"tenant:{grant.recipient_tenant_id}",
+        f"tenant:{grant.owner_tenant_id}",
+        grant.category,
+        grant.action,
+        f"{grant.scope}|{consent}|{grant.purpose}",
+        grant.source,
+    )
+
+
+def live_on(today: date) -> ColumnElement[bool]:
+    return and_(AccessGrant.valid_from <= today, AccessGrant.valid_until >= today)
+
+
+async def partners(session: AsyncSession, owner_tenant_id: int, purpose: str, today: date) -> list[int]:
+    """The tenants a live grant lets see the owner's data for `purpose` (referral targets, invitees)."""
+    rows = await session.scalars(
+        select(AccessGrant.recipient_tenant_id)
+        .where(AccessGrant.owner_tenant_id == owner_tenant_id, AccessGrant.purpose == purpose, live_on(today))
+        .distinct()
+    )
+    return sorted(rows.all())

@@ -1,0 +1,145 @@
+"""The request's `Access`: the only way handlers and services read shared rows.
+
+One object per request (a Litestar dependency), holding the session, the actor, the clock and the
+process's policy. It answers every "may I" (`allows`, the same answer the route guard and the
+templates get), reads one row or a list through the declared table's plan, and returns redacted
+views, never rows, writing the audit entry of every cross-tenant read inside the same call, so no
+area can forget either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.access import audit, grants
+from portal.access.declare import declared
+from portal.access.guard import Actor
+from portal.access.policy import PolicyStore
+from portal.access.redact import View, redact
+from portal.access.sharing import Decision, Plan, local_date
+
+T = TypeVar("T")
+
+
+class Access:
+    def __init__(self, session: AsyncSession, policy: PolicyStore, actor: Actor, now: datetime) -> None:
+        self.session = session
+        self.policy = policy
+        self.actor = actor
+        self.now = now
+        self._fresh = False
+
+    async def _refresh(self) -> None:
+        if not self._fresh:
+            await self.policy.refresh(self.session)
+            self._fresh = True
+
+    def allows(self, obj: str, act: str) -> bool:
+        """May the actor `act` on `obj` in its own tenant (Casbin); fail closed."""
+        return self.policy.allows(self.actor.user_id, self.actor.tenant_id, obj, act)
+
+    async def plan(self, model: type, act: str = "read") -> Plan:
+        shared = declared(model)
+        await self._refresh()
+        return Plan(
+            shared=shared,
+            tenant_id=self.actor.tenant_id,
+            action=act,
+            role_allows=self.allows(shared.obj, act),
+            now=self.now,
+        )
+
+    async def find(self, model: type, row_id: int, act: str = "read") -> View | None:
+        """One row as the actor may see it (redacted, audited), or None."""
+        plan = await self.plan(model, act)
+        row = await self.session.scalar(select(model).where(model.id == row_id, plan.predicate()))  # type: ignore[attr-defined]
+        if row is None:
+            return None
+        (decision,) = await plan.decide(self.session, [row])
+        if not decision.allowed:
+            return None
+        await self._audit(plan, [decision], "open")
+        return redact(plan.shared, decision)
+
+    async def get(self, model: type, row_id: int, act: str = "read") -> View:
+        """Like `find`, but a row the actor may not see is a 404: the answer never confirms it exists."""
+        view = await self.find(model, row_id, act)
+        if view is None:
+            raise NotFoundException
+        return view
+
+    async def own(self, model: type[T], row_id: int, act: str = "update") -> T:
+        """The owner's own row, for writing; 404 for anyone else's or without the permission."""
+        shared = declared(model)
+        await self._refresh()
+        if not self.allows(shared.obj, act):
+            raise NotFoundException
+        row = await self.session.scalar(
+            select(model).where(model.id == row_id, shared.owner == self.actor.tenant_id)  # type: ignore[attr-defined]
+        )
+        if row is None:
+            raise NotFoundException
+        return row
+
+    async def scope(self, stmt: Select, model: type, act: str = "read", category: str | None = None) -> Select:
+        """Restrict a select of `model` to the rows the actor may `act` on (in `category`, or any)."""
+        plan = await self.plan(model, act)
+        return stmt.where(plan.predicate(category))
+
+    async def visible(self, model: type, stmt: Select, act: str = "read", category: str | None = None) -> list[View]:
+        """Run a select of `model` scoped to what the actor may see; redacted views, audited as a list."""
+        plan = await self.plan(model, act)
+        rows = (await self.session.scalars(stmt.where(plan.predicate(category)))).all()
+        decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
+        await self._audit(plan, decisions, "list")
+        return [redact(plan.shared, d) for d in decisions]
+
+    async def partners(self, purpose: str) -> list[int]:
+        """Tenants a live clause lets see the actor's tenant's data for `purpose`."""
+        return await grants.partners(self.session, self.actor.tenant_id, purpose, local_date(self.now))
+
+    async def record(self, action: str, object_type: str, object_id: Any, **detail: Any) -> None:
+        """Write the actor's change to the audit log, in the request's transaction (owner: its tenant)."""
+        await audit.record(
+            self.session,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            actor_user_id=self.actor.user_id,
+            actor_tenant_id=self.actor.tenant_id,
+            owner_tenant_id=self.actor.tenant_id,
+            detail=detail,
+            now=self.now,
+        )
+
+    async def _audit(self, plan: Plan, decisions: list[Decision], kind: str) -> None:
+        for decision in decisions:
+            if not decision.cross_tenant:
+                continue
+            row: Any = decision.row
+            await audit.record(
+                self.session,
+                action=f"{plan.shared.obj}.read",
+                object_type=plan.shared.obj,
+                object_id=row.id,
+                actor_user_id=self.actor.user_id,
+                actor_tenant_id=self.actor.tenant_id,
+                owner_tenant_id=getattr(row, plan.shared.owner.key),
+                detail={"categories": sorted(decision.categories), "clauses": list(decision.sources), "kind": kind},
+                now=self.now,
+            )
+
+
+def provide_access(request: Request, db: NamedDependency[AsyncSession]) -> Access:
+    """The request's Access (the `access` dependency); only for signed-in routes."""
+    actor = request.scope.get("state", {}).get("actor")
+    if actor is None:
+        raise NotFoundException
+    return Access(db, request.app.state.policy, actor, request.app.state.clock())

@@ -1,0 +1,162 @@
+"""The facts a clause's conditions read, as the owner records them: engagements and consents.
+
+Only the client's owner records them, for its own clients, and every change is audited. A withdrawn
+consent or a closed engagement counts at once: every read checks them in the query that reads data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.access.kernel import Access
+from portal.access.sharing import local_date
+from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
+from portal.cases.models import Client, Consent, Engagement
+from portal.i18n import gettext as _
+from portal.tenants.models import Tenant, User
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: int
+    names: dict[str, str]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("uz", "")
+
+
+async def partners(access: Access) -> list[Partner]:
+    rows = (
+        await access.session.scalars(
+            select(Tenant).where(Tenant.id != access.actor.tenant_id, Tenant.is_active).order_by(Tenant.name_uz)
+        )
+    ).all()
+    return [
+        Partner(id=t.id, names={"uz": t.name_uz, "uz_Cyrl": t.name_uz_cyrl, "ru": t.name_ru, "en": t.name_en})
+        for t in rows
+    ]
+
+
+async def engagements_of(access: Access, client_id: int) -> list[Engagement]:
+    stmt = (
+        select(Engagement)
+        .where(Engagement.client_id == client_id, Engagement.owner_tenant_id == access.actor.tenant_id)
+        .order_by(Engagement.opened_on.desc(), Engagement.id.desc())
+    )
+    return list((await access.session.scalars(stmt)).all())
+
+
+async def consents_of(access: Access, client_id: int) -> list[Consent]:
+    stmt = (
+        select(Consent)
+        .where(Consent.client_id == client_id, Consent.owner_tenant_id == access.actor.tenant_id)
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
+    )
+    return list((await access.session.scalars(stmt)).all())
+
+
+async def _partner_ok(access: Access, recipient_id: int) -> bool:
+    if recipient_id == access.actor.tenant_id or not 0 < recipient_id < 2**31:
+        return False
+    found = await access.session.scalar(select(Tenant.id).where(Tenant.id == recipient_id, Tenant.is_active))
+    return found is not None
+
+
+async def open_engagement(access: Access, client_id: int, recipient_id: int, kind: str) -> dict[str, str]:
+    """Record that the client is engaged with a partner (a referral or a case conference)."""
+    client = await access.own(Client, client_id, "read")
+    if not access.allows("engagement", "manage"):
+        raise LookupError(client_id)
+    errors = {}
+    if not await _partner_ok(access, recipient_id):
+        errors["recipient"] = _("Choose a partner organisation.")
+    if kind not in ENGAGEMENT_SOURCES:
+        errors["kind"] = _("Choose a referral or a case conference.")
+    if errors:
+        return errors
+    access.session.add(
+        Engagement(
+            client_id=client.id,
+            owner_tenant_id=access.actor.tenant_id,
+            recipient_tenant_id=recipient_id,
+            kind=kind,
+            opened_on=local_date(access.now),
+        )
+    )
+    await access.session.flush()
+    await access.record("engagement.open", "client", client.id, recipient=recipient_id, kind=kind)
+    return {}
+
+
+async def close_engagement(access: Access, client_id: int, engagement_id: int) -> None:
+    engagement = await access.session.scalar(
+        select(Engagement).where(
+            Engagement.id == engagement_id,
+            Engagement.client_id == client_id,
+            Engagement.owner_tenant_id == access.actor.tenant_id,
+        )
+    )
+    if engagement is None:
+        raise LookupError(engagement_id)
+    if engagement.closed_on is None:
+        # Closed today: the engagement no longer counts from now on.
+        engagement.closed_on = local_date(access.now)
+        await access.session.flush()
+        await access.record("engagement.close", "client", client_id, engagement=engagement_id)
+
+
+async def give_consent(
+    access: Access, client_id: int, recipient_id: int, purpose: str, evidence: str
+) -> dict[str, str]:
+    """Record the client's consent to share with one partner for one purpose (ZRU-547)."""
+    client = await access.own(Client, client_id, "read")
+    if not access.allows("consent", "manage"):
+        raise LookupError(client_id)
+    errors = {}
+    evidence = evidence.strip()
+    if not await _partner_ok(access, recipient_id):
+        errors["recipient"] = _("Choose a partner organisation.")
+    if purpose not in PURPOSES:
+        errors["purpose"] = _("Choose a purpose.")
+    if not 3 <= len(evidence) <= 1000 or "\x00" in evidence:
+        errors["evidence"] = _("Describe the written or electronic consent, e.g. the form number and date.")
+    if errors:
+        return errors
+    access.session.add(
+        Consent(
+            client_id=client.id,
+            owner_tenant_id=access.actor.tenant_id,
+            recipient_tenant_id=recipient_id,
+            purpose=purpose,
+            evidence=evidence,
+            given_at=access.now,
+            given_recorded_by=access.actor.user_id,
+        )
+    )
+    await access.session.flush()
+    await access.record("consent.give", "client", client.id, recipient=recipient_id, purpose=purpose)
+    return {}
+
+
+async def withdraw_consent(access: Access, client_id: int, consent_id: int) -> None:
+    """Withdrawal takes effect at once: every read checks consent in the query that reads the client."""
+    consent = await access.session.scalar(
+        select(Consent).where(
+            Consent.id == consent_id, Consent.client_id == client_id, Consent.owner_tenant_id == access.actor.tenant_id
+        )
+    )
+    if consent is None:
+        raise LookupError(consent_id)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = access.now
+        consent.withdrawn_recorded_by = access.actor.user_id
+        await access.session.flush()
+        await access.record("consent.withdraw", "client", client_id, consent=consent_id)
+
+
+async def user_names(access: Access, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict((await access.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))).all())
