@@ -24,9 +24,25 @@ _OKINA_AFTER_O_G = re.compile(f"([oOgG])[{_TYPED_APOSTROPHES}](?=[{_LATIN_LETTER
 _TUTUQ_BETWEEN = re.compile(f"(?<=[{_LATIN_LETTER}])(?<![oOgG])[{_TYPED_APOSTROPHES}](?=[{_LATIN_LETTER}])")
 
 # Written as they are in Cyrillic too; or spelled differently there than letter by letter.
-_KEEP_LATIN = ("PDF", "SHA-256", "HTMX", "OIDC", "UTC", "QR", "E-CASE", "OneID", "E-IMZO")
+_KEEP_LATIN = (
+    "PDF",
+    "SHA-256",
+    "HTMX",
+    "OIDC",
+    "UTC",
+    "QR",
+    "E-CASE",
+    "OneID",
+    "E-IMZO",
+    "job carving",
+    "job crafting",
+)
 _CYRILLIC_FORMS = {"JShShIR": "ЖШШИР", "JSHSHIR": "ЖШШИР", "MChJ": "МЧЖ", "ICM": "ИКМ"}
 _CYRILLIC_FORM = re.compile(r"\b(" + "|".join(_CYRILLIC_FORMS) + r")\b")
+_TSE_AFTER_CONSONANT = re.compile(r"(?<=[бвгджзйклмнпрстфхчшқғҳ])ц", re.IGNORECASE)
+# Loanwords whose Cyrillic keeps the Russian ц where Latin writes s.
+_CYRILLIC_STEMS = {"konferensiya": "конференция"}
+_CYRILLIC_STEM = re.compile(r"\b(" + "|".join(_CYRILLIC_STEMS) + ")", re.IGNORECASE)
 _DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:uz|ru|com|org|net|gov)\b", re.ASCII)
 
 
@@ -40,6 +56,8 @@ def to_latin(text: str) -> str:
     """Uzbek Cyrillic to Uzbek Latin (oʻ, gʻ, sh, ch); Latin parts stay as they are."""
     if not has_cyrillic(text):
         return text
+    # Ц after a consonant is written s (konsert, konferensiya); after a vowel ts (integratsiya).
+    text = _TSE_AFTER_CONSONANT.sub(lambda m: "С" if m.group(0).isupper() else "с", text)
     new_latin = alifbo.from_cyrillic(text).text
     return normalise_uz(alifbo.to_old_latin(new_latin).text)
 
@@ -49,8 +67,17 @@ def to_cyrillic(text: str) -> str:
     if not has_latin(text):
         return text
     text = _CYRILLIC_FORM.sub(lambda m: _CYRILLIC_FORMS[m.group(1)], normalise_uz(text))
+    text = _CYRILLIC_STEM.sub(_cyrillic_stem, text)
     protected = [*_KEEP_LATIN, *_DOMAIN.findall(text)]
     return alifbo.to_cyrillic(text, protected_terms=protected).text
+
+
+def _cyrillic_stem(match: re.Match[str]) -> str:
+    word = match.group(1)
+    cyrillic = _CYRILLIC_STEMS[word.lower()]
+    if word.isupper():
+        return cyrillic.upper()
+    return cyrillic[0].upper() + cyrillic[1:] if word[0].isupper() else cyrillic
 
 
 def search_key(text: str) -> str:
