@@ -115,11 +115,18 @@ def test_a_client_typed_with_any_apostrophe_is_found_by_every_variant(client) ->
         ("Ergash", "Эргаш"),
         ("ehtiyojlarni baholash", "эҳтиёжларни баҳолаш"),
         ("Hamkorlik shartnomasi", "Ҳамкорлик шартномаси"),
+        ("keys konferensiyasi", "кейс конференцияси"),
+        ("integratsiyalashgan keys-menejment", "интеграциялашган кейс-менежмент"),
     ],
 )
 def test_real_uzbek_words_go_both_ways(latin: str, cyrillic: str) -> None:
     assert to_cyrillic(latin) == cyrillic
     assert to_latin(cyrillic) == latin
+
+
+def test_tse_after_a_consonant_is_written_s_in_latin() -> None:
+    assert to_latin("концерт") == "konsert"
+    assert to_latin("милиция") == "militsiya"
 
 
 def test_latin_typed_with_any_apostrophe_reaches_the_same_cyrillic() -> None:
