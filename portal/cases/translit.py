@@ -139,3 +139,10 @@ def to_script(text: str, language: str) -> str:
     if language == "uz" and has_cyrillic(text) and _looks_uzbek_cyrillic(text):
         return to_latin(text)
     return text
+
+
+def in_readers_script(text: str | None) -> str:
+    """`to_script` in the current request's language: a template filter for typed content."""
+    from portal.i18n import current_language
+
+    return to_script(text or "", current_language())

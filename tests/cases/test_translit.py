@@ -3,9 +3,12 @@ scripts, and content is shown in the reader's script."""
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 
-from portal.cases.translit import normalise_uz, search_key, to_cyrillic, to_latin, to_script
+from portal import i18n
+from portal.cases.translit import in_readers_script, normalise_uz, search_key, to_cyrillic, to_latin, to_script
 from tests.conftest import login, post_form
 
 
@@ -157,3 +160,15 @@ def test_addresses_and_acronyms_keep_their_latin_form() -> None:
 )
 def test_to_script_shows_uzbek_content_in_the_readers_script(text: str, language: str, shown: str) -> None:
     assert to_script(text, language) == shown
+
+
+def test_in_readers_script_follows_the_language_of_the_request() -> None:
+    def shown_in(language: str) -> str:
+        i18n.set_language(language)
+        return in_readers_script("Hamkorlik shartnomasi")
+
+    # Each in a copied context, so the language chosen here does not leak into later tests.
+    assert contextvars.copy_context().run(shown_in, "uz_Cyrl") == "Ҳамкорлик шартномаси"
+    assert contextvars.copy_context().run(shown_in, "uz") == "Hamkorlik shartnomasi"
+    assert contextvars.copy_context().run(shown_in, "ru") == "Hamkorlik shartnomasi"
+    assert in_readers_script(None) == ""
