@@ -72,7 +72,10 @@ def pgettext(context: str, message: str) -> str:
 
 
 def choose_language(cookie: str | None, profile: str | None, accept_language: str | None) -> str:
-    """The user's explicit choice first (cookie, then profile), then the browser's, then Uzbek."""
+    """The user's explicit choice first (cookie, then profile), then the browser's, then Uzbek Latin.
+
+    A browser that states no preference (no header, an empty one, or only "*") gets Uzbek Latin.
+    """
     for choice in (cookie, profile):
         if choice in LANGUAGES:
             return choice
@@ -100,8 +103,11 @@ def _accepted(header: str) -> list[str]:
                     quality = float(bit.strip()[2:])
                 except ValueError:
                     quality = 0.0
-        weighted.append((-quality, index, tag))
-    return [tag for _, _, tag in sorted(weighted) if tag != "*"]
+        if quality <= 0:
+            continue  # q=0 means "not this language"
+        # "*" is any language the browser did not name: the portal's default stands for it.
+        weighted.append((-quality, index, DEFAULT_LANGUAGE if tag == "*" else tag))
+    return [tag for _, _, tag in sorted(weighted)]
 
 
 def lazy(message: str) -> str:

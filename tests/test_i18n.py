@@ -258,7 +258,14 @@ def test_choosing_a_language_through_the_form_translates_the_page_and_is_remembe
         (None, None, "uz-Cyrl-UZ,ru;q=0.5", "uz_Cyrl"),
         (None, None, "uz-Latn-UZ", "uz"),
         (None, None, "fr, de", "uz"),  # nothing we speak: Uzbek
-        (None, None, None, "uz"),
+        (None, None, None, "uz"),  # no header: Uzbek Latin
+        (None, None, "", "uz"),  # an empty header states no preference either
+        (None, None, "   ", "uz"),
+        (None, None, "*", "uz"),  # any language: Uzbek Latin
+        (None, None, "*, ru;q=0.5", "uz"),  # anything is preferred to Russian
+        (None, None, "ru, *;q=0.1", "ru"),
+        (None, None, "ru;q=0, en;q=0.3", "en"),  # q=0 refuses a language
+        (None, None, "en-GB,en;q=0.9", "en"),
         (None, None, "ru;q=abc, en;q=0.1", "en"),  # a broken weight counts as zero
     ],
 )
@@ -276,6 +283,14 @@ def test_a_browser_asking_for_russian_gets_russian_and_a_cookie_overrides_it(cli
     assert html_lang(page) == "en"
 
 
+@pytest.mark.parametrize("header", [None, "", "*", "fr-FR,fr;q=0.9"])
+def test_a_browser_with_no_preference_we_speak_gets_uzbek_latin(client: TestClient, header: str | None) -> None:
+    headers = {} if header is None else {"Accept-Language": header}
+    page = client.get("/login", headers=headers).text
+    assert html_lang(page) == "uz-Latn"
+    assert "Kirish" in page
+
+
 def test_a_signed_in_users_saved_language_beats_the_browsers(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
     login(client, "pes.case")
     post_form(client, "/language", {"language": "uz_Cyrl", "next": "/"})
@@ -283,4 +298,4 @@ def test_a_signed_in_users_saved_language_beats_the_browsers(client: TestClient,
     login(elsewhere, "pes.case")
     page = elsewhere.get("/", headers={"Accept-Language": "ru"}).text
     assert html_lang(page) == "uz-Cyrl"
-    assert "Бошқарув панели" in page
+    assert "Бош саҳифа" in page

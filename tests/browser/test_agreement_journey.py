@@ -26,7 +26,7 @@ from tests.browser.test_accessibility import reflow_problems, violations
 pytestmark = pytest.mark.browser
 
 TITLE = "Referral of jobseekers to vocational training at the monocentre"
-PILOT = "Toshkent shahrida integratsiyalashgan keys menejment"
+PILOT = "Toshkent shahrida integratsiyalashgan keys-menejment"
 PES = "Yunusabad District Employment Office"
 MONOCENTRE = "“Ishga marhamat” Monocentre, Tashkent"
 # Clients of the employment office (portal/cases/seed.py): engaged with the monocentre through a

@@ -301,7 +301,7 @@ def test_the_two_templates_prefill_drafts_by_the_kinds_of_their_parties(settings
         referral = services.form_from_template(
             "pes-ngo-referral", tenants["pes-yunusobod"], [tenants["ngo-sharoit-plus"]], "uz", date(2026, 4, 13)
         )
-        assert "memorandum" in referral.title.lower() and len(referral.parties) == 2
+        assert "hamkorlik shartnomasi" in referral.title.lower() and len(referral.parties) == 2
         assert all(p.role for p in referral.parties)
         pairs = {(c.owner, c.recipient) for c in referral.clauses}
         pes, ngo = str(tenants["pes-yunusobod"].id), str(tenants["ngo-sharoit-plus"].id)
