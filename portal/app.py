@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal import i18n
-from portal.access import require_permission
+from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
@@ -73,6 +73,7 @@ def template_environment() -> Environment:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     i18n.load_all()
+    seal.use_key(settings.signing_key)
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager

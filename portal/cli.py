@@ -17,7 +17,10 @@ T = TypeVar("T")
 
 
 def _run_in_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    from portal.access import seal
     from portal.db import make_engine, make_sessionmaker
+
+    seal.use_key(settings.signing_key)
 
     async def go() -> T:
         engine = make_engine(settings.database_url)
@@ -156,15 +159,19 @@ def create_user(login, full_name, tenant_slug, roles, password) -> None:  # type
 
 
 @main.command("verify-audit")
-def verify_audit() -> None:
-    """Check the audit log's hash chain; exit 1 if any entry was changed or removed."""
+@click.option("--no-seal", is_flag=True, help="Only check; do not sign the heads of intact chains")
+def verify_audit(no_seal: bool) -> None:
+    """Check every audit chain and its signed checkpoints; exit 1 if any entry was changed or removed."""
     from portal.access.audit import verify_chain
 
-    report = _run_in_session(Settings.from_env(), verify_chain)
+    report = _run_in_session(Settings.from_env(), lambda session: verify_chain(session, seal=not no_seal))
     if report.intact:
-        click.echo(f"Audit log intact: {report.entries} entries")
+        click.echo(f"Audit log intact: {report.entries} entries, {report.chains} chains, {report.sealed} sealed now")
         return
-    click.echo(f"Audit log BROKEN at entry {report.first_broken_id}", err=True)
+    where = f"at entry {report.first_broken_id}" if report.first_broken_id is not None else "(entries missing)"
+    click.echo(f"Audit log BROKEN {where}", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
     sys.exit(1)
 
 

@@ -193,6 +193,8 @@ class Settings:
     # The portal's address as people's browsers see it (behind a proxy); "" = the request's own.
     public_url: str = ""
     policy_model: Path = field(default=ROOT / "policies.conf")
+    # The portal's Ed25519 key (PORTAL_SIGNING_KEY): seals signatures and audit checkpoints.
+    signing_key: Path = field(default=VAR / "portal-signing-key.pem")
 
     def provider(self, name: str) -> ProviderConfig | None:
         return next((p for p in self.identity_providers if p.name == name), None)
@@ -223,4 +225,5 @@ class Settings:
             secure_cookies=_bool(env, "SECURE_COOKIES", environment == "production"),
             identity_providers=parse_providers(env.get("OIDC_PROVIDERS", ""), environment),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
+            signing_key=Path(env.get("PORTAL_SIGNING_KEY") or VAR / "portal-signing-key.pem"),
         )

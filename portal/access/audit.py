@@ -1,43 +1,152 @@
-"""Append-only, hash-chained audit log.
+"""Append-only audit log: one keyed hash chain per owner tenant, sealed by signed checkpoints.
 
-Each entry's hash is SHA-256 over the previous entry's hash and the entry's canonical JSON, so
-changing, removing or reordering any entry breaks every hash after it. ``prev_hash`` is unique:
-two writers that read the same tail cannot both append (one fails and its transaction rolls back).
+Why this shape (see also DESIGN.md, "Audit log"):
+
+- One chain per owner tenant (``tenant:<id>``; entries without a tenant go to ``portal``). Appends to
+  different chains never wait for each other on PostgreSQL, so reads across the country are not queued
+  behind one lock. Entries written before chains existed form the ``legacy`` chain.
+- An append first *writes* the chain's head row (``audit_chains``: an upsert that returns the head), so
+  the head is read under the chain's lock: a row lock on PostgreSQL, the database's write lock on
+  SQLite (whose driver begins a transaction only at the first write). Two appenders therefore never
+  read the same head, and the unique (chain_key, seq) pair is a last guard, never hit in practice.
+- Each entry's hash is an HMAC-SHA256, keyed by a key derived from the portal's Ed25519 key, over the
+  previous hash, the entry's place (chain, number) and its content. Someone who can write to the
+  database but does not hold the key cannot recompute a chain after changing or removing an entry.
+- Every ``CHECKPOINT_EVERY`` entries, and whenever the log is verified, the chain's head (count, last
+  hash, time) is signed with the portal's Ed25519 key into ``audit_checkpoints``. Removing entries at the
+  end of a chain (truncation) then leaves a checkpoint that names entries that no longer exist.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.models import AuditEntry
+from portal.access import seal as signing
+from portal.access.models import AuditChain, AuditCheckpoint, AuditEntry
 from portal.db import utcnow
 
 GENESIS = "0" * 64
+LEGACY = "legacy"
+CHECKPOINT_EVERY = 100
+READ_KINDS = ("open", "list")
+
+# One statement that creates the chain's head row if needed, locks it and returns it.
+_LOCK_HEAD = text(
+    "INSERT INTO audit_chains (chain_key, length, head_hash) VALUES (:key, 0, :genesis) "
+    "ON CONFLICT (chain_key) DO UPDATE SET length = audit_chains.length "
+    "RETURNING length, head_hash"
+)
+
+Read = tuple[str, Any, int | None, dict[str, Any] | None]
 
 
-def _canonical(entry: AuditEntry) -> bytes:
-    body = {
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "actor_user_id": entry.actor_user_id,
-        "actor_tenant_id": entry.actor_tenant_id,
-        "owner_tenant_id": entry.owner_tenant_id,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "detail": entry.detail,
+def chain_of(owner_tenant_id: int | None, actor_tenant_id: int | None) -> str:
+    """The chain an entry belongs to: its owner tenant's, else the acting tenant's, else the portal's."""
+    tenant = owner_tenant_id if owner_tenant_id is not None else actor_tenant_id
+    return "portal" if tenant is None else f"tenant:{tenant}"
+
+
+def mac_key() -> bytes:
+    """The HMAC key of the chains, derived from (and as long-lived as) the portal's Ed25519 key."""
+    raw = signing.portal_key().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return hmac.new(raw, b"icm-portal audit chain v1", hashlib.sha256).digest()
+
+
+def _content(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": row["at"].astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_user_id": row["actor_user_id"],
+        "actor_tenant_id": row["actor_tenant_id"],
+        "owner_tenant_id": row["owner_tenant_id"],
+        "action": row["action"],
+        "object_type": row["object_type"],
+        "object_id": row["object_id"],
+        "detail": row["detail"],
     }
+
+
+def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(entry)).hexdigest()
+def entry_hash(key: bytes, row: dict[str, Any]) -> str:
+    """The keyed hash of one entry (a dict of its columns), linked to ``row["prev_hash"]``."""
+    if row["chain_key"] == LEGACY:
+        # Written before chains existed: plain SHA-256 over the content, as it was then.
+        body = _json(_content(row))
+        return hashlib.sha256(row["prev_hash"].encode() + b"\n" + body).hexdigest()
+    body = _json({**_content(row), "chain": row["chain_key"], "seq": row["seq"], "kind": row["kind"]})
+    return hmac.new(key, row["prev_hash"].encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def checkpoint_record(chain_key: str, count: int, head_hash: str, at: datetime) -> dict[str, Any]:
+    return {"chain": chain_key, "count": count, "head": head_hash, "at": at.astimezone(UTC).isoformat()}
+
+
+def checkpoint_row(chain_key: str, count: int, head_hash: str, at: datetime) -> dict[str, Any]:
+    signature, key_id = signing.seal(checkpoint_record(chain_key, count, head_hash, at))
+    return {
+        "chain_key": chain_key,
+        "count": count,
+        "head_hash": head_hash,
+        "at": at,
+        "signature": signature,
+        "key_id": key_id,
+    }
+
+
+def checkpoint_is_genuine(c: AuditCheckpoint) -> bool:
+    return signing.check(checkpoint_record(c.chain_key, c.count, c.head_hash, c.at), c.signature, c.key_id)
+
+
+async def _append(session: AsyncSession, key: bytes, chain_key: str, rows: list[dict[str, Any]]) -> None:
+    """Number, link and hash `rows` onto `chain_key` under the chain's lock; insert them; move the head."""
+    length, head = (await session.execute(_LOCK_HEAD, {"key": chain_key, "genesis": GENESIS})).one()
+    for row in rows:
+        length += 1
+        row.update(chain_key=chain_key, seq=length, prev_hash=head)
+        head = row["hash"] = entry_hash(key, row)
+    await session.execute(insert(AuditEntry), rows)
+    await session.execute(
+        update(AuditChain).where(AuditChain.chain_key == chain_key).values(length=length, head_hash=head)
+    )
+    if (length - len(rows)) // CHECKPOINT_EVERY != length // CHECKPOINT_EVERY:
+        await session.execute(insert(AuditCheckpoint), [checkpoint_row(chain_key, length, head, utcnow())])
+
+
+def _row(
+    at: datetime,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    actor_user_id: int | None,
+    actor_tenant_id: int | None,
+    owner_tenant_id: int | None,
+    detail: dict[str, Any] | None,
+    kind: str | None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor_user_id": actor_user_id,
+        "actor_tenant_id": actor_tenant_id,
+        "owner_tenant_id": owner_tenant_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "kind": kind,
+        "detail": dict(detail or {}),
+    }
 
 
 async def record(
@@ -52,46 +161,155 @@ async def record(
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Serialise appenders so the chain never forks; released at commit.
-        await session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    tail = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    at = now or utcnow()
-    entry = AuditEntry(
-        at=at,
-        actor_user_id=actor_user_id,
-        actor_tenant_id=actor_tenant_id,
-        owner_tenant_id=owner_tenant_id,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        detail=detail or {},
-        prev_hash=tail or GENESIS,
+    """Append one entry in the caller's transaction. An action ending in ".read" is a record opened."""
+    kind = "open" if action.endswith(".read") else None
+    row = _row(
+        now or utcnow(), action, object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id, detail, kind
     )
-    entry.hash = entry_hash(entry.prev_hash, entry)
-    session.add(entry)
     await session.flush()
-    return entry
+    await _append(session, mac_key(), chain_of(owner_tenant_id, actor_tenant_id), [row])
+    return AuditEntry(**row)
+
+
+async def record_reads(
+    session: AsyncSession,
+    *,
+    actor_user_id: int | None,
+    actor_tenant_id: int | None,
+    reads: list[Read],
+    kind: str,
+    now: datetime | None = None,
+) -> int:
+    """One entry per read, as action "<object_type>.read": `kind` "open" (a record opened) or "list" (rows
+    shown in a list). `reads` holds (object_type, object_id, owner_tenant_id, detail). Statements: three
+    per chain touched (lock the head, insert the entries, move the head), whatever the number of rows.
+    Returns the number of entries written."""
+    if kind not in READ_KINDS:
+        raise ValueError(f"kind must be one of {READ_KINDS}, not {kind!r}")
+    at = now or utcnow()
+    chains: dict[str, list[dict[str, Any]]] = {}
+    for object_type, object_id, owner_tenant_id, detail in reads:
+        row = _row(
+            at, f"{object_type}.read", object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id,
+            detail, kind,
+        )  # fmt: skip
+        chains.setdefault(chain_of(owner_tenant_id, actor_tenant_id), []).append(row)
+    if not chains:
+        return 0
+    await session.flush()
+    key = mac_key()
+    for chain_key in sorted(chains):  # one order everywhere: two batches never wait on each other in a cycle
+        await _append(session, key, chain_key, chains[chain_key])
+    return len(reads)
 
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What verification found: entries checked, the first changed entry, every problem in words."""
+
     entries: int
-    first_broken_id: int | None
+    first_broken_id: int | None = None
+    problems: tuple[str, ...] = ()
+    chains: int = 0
+    sealed: int = 0
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return not self.problems and self.first_broken_id is None
 
 
-async def verify_chain(session: AsyncSession) -> ChainReport:
-    prev = GENESIS
-    count = 0
-    result = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id))
-    async for entry in result:
-        count += 1
-        if entry.prev_hash != prev or entry_hash(prev, entry) != entry.hash:
-            return ChainReport(entries=count, first_broken_id=entry.id)
-        prev = entry.hash
-    return ChainReport(entries=count, first_broken_id=None)
+@dataclass
+class _ChainCheck:
+    chain_key: str
+    count: int = 0
+    head: str = GENESIS
+    first_broken_id: int | None = None
+    problem: str | None = None
+
+
+def _when(c: AuditCheckpoint) -> str:
+    return c.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+async def _walk(session: AsyncSession, key: bytes, chain_key: str, sealed: dict[int, AuditCheckpoint]) -> _ChainCheck:
+    """Follow one chain from its first entry; stop at the first gap, changed entry or unsealed head."""
+    check = _ChainCheck(chain_key)
+    entries = await session.stream_scalars(
+        select(AuditEntry).where(AuditEntry.chain_key == chain_key).order_by(AuditEntry.seq)
+    )
+    async for e in entries:
+        if e.seq != check.count + 1:
+            check.problem = f"entries {check.count + 1}-{e.seq - 1} of chain {chain_key} are missing"
+            break
+        row = {c.name: getattr(e, c.key) for c in AuditEntry.__table__.columns}
+        if e.prev_hash != check.head or entry_hash(key, row) != e.hash:
+            check.first_broken_id = e.id
+            check.problem = f"entry {e.id} (no. {e.seq} of chain {chain_key}) was changed, or one before it removed"
+            break
+        if e.seq in sealed and sealed[e.seq].head_hash != e.hash:
+            check.first_broken_id = e.id
+            check.problem = (
+                f"entry {e.id} (no. {e.seq} of chain {chain_key}) differs from the checkpoint sealed at "
+                f"{_when(sealed[e.seq])}"
+            )
+            break
+        check.count, check.head = e.seq, e.hash
+    await entries.close()
+    return check
+
+
+async def _verify_one(
+    session: AsyncSession, key: bytes, chain_key: str, head: AuditChain | None, checkpoints: list[AuditCheckpoint]
+) -> tuple[_ChainCheck, list[str]]:
+    problems = [
+        f"checkpoint {c.id} of chain {chain_key} (entry {c.count}) does not carry the portal's signature"
+        for c in checkpoints
+        if not checkpoint_is_genuine(c)
+    ]
+    sealed = {c.count: c for c in checkpoints if checkpoint_is_genuine(c)}
+    check = await _walk(session, key, chain_key, sealed)
+    if check.problem:
+        return check, [*problems, check.problem]
+    last_sealed = sealed[max(sealed)] if sealed else None
+    if last_sealed is not None and last_sealed.count > check.count:
+        problems.append(
+            f"entries {check.count + 1}-{last_sealed.count} of chain {chain_key} are missing after checkpoint "
+            f"sealed at {_when(last_sealed)}"
+        )
+    elif head is not None and head.length > check.count:
+        problems.append(
+            f"entries {check.count + 1}-{head.length} of chain {chain_key} are missing (its head counts {head.length})"
+        )
+    elif head is not None and head.length == check.count and head.head_hash != check.head:
+        problems.append(f"the head of chain {chain_key} does not match its entry {check.count}")
+    return check, problems
+
+
+async def verify_chain(session: AsyncSession, *, seal: bool = True, now: datetime | None = None) -> ChainReport:
+    """Check every chain against its keyed hashes and signed checkpoints; with `seal`, sign each intact
+    chain's head into a new checkpoint, so that removing entries later is detected."""
+    key = mac_key()
+    heads = {h.chain_key: h for h in (await session.scalars(select(AuditChain))).all()}
+    checkpoints: dict[str, list[AuditCheckpoint]] = {}
+    for c in (await session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.count))).all():
+        checkpoints.setdefault(c.chain_key, []).append(c)
+    keys = set(heads) | set(checkpoints) | set((await session.scalars(select(AuditEntry.chain_key).distinct())).all())
+    entries, first_broken, problems, new_seals = 0, [], [], []
+    for chain_key in sorted(keys):
+        cps = checkpoints.get(chain_key, [])
+        check, found = await _verify_one(session, key, chain_key, heads.get(chain_key), cps)
+        entries += check.count
+        problems += found
+        if check.first_broken_id is not None:
+            first_broken.append(check.first_broken_id)
+        elif not found and seal and check.count > max((c.count for c in cps), default=0):
+            new_seals.append(checkpoint_row(chain_key, check.count, check.head, now or utcnow()))
+    if new_seals:
+        await session.execute(insert(AuditCheckpoint), new_seals)
+    return ChainReport(
+        entries=entries,
+        first_broken_id=min(first_broken, default=None),
+        problems=tuple(problems),
+        chains=len(keys),
+        sealed=len(new_seals),
+    )

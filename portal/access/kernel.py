@@ -120,19 +120,20 @@ class Access:
         )
 
     async def _audit(self, plan: Plan, decisions: list[Decision], kind: str) -> None:
+        """One entry per cross-tenant row read, written in one batch per call (kind: "open" or "list")."""
+        reads = []
         for decision in decisions:
-            if not decision.cross_tenant:
-                continue
-            row: Any = decision.row
-            await audit.record(
+            if decision.cross_tenant:
+                row: Any = decision.row
+                detail = {"categories": sorted(decision.categories), "clauses": list(decision.sources)}
+                reads.append((plan.shared.obj, row.id, getattr(row, plan.shared.owner.key), detail))
+        if reads:
+            await audit.record_reads(
                 self.session,
-                action=f"{plan.shared.obj}.read",
-                object_type=plan.shared.obj,
-                object_id=row.id,
                 actor_user_id=self.actor.user_id,
                 actor_tenant_id=self.actor.tenant_id,
-                owner_tenant_id=getattr(row, plan.shared.owner.key),
-                detail={"categories": sorted(decision.categories), "clauses": list(decision.sources), "kind": kind},
+                reads=reads,
+                kind=kind,
                 now=self.now,
             )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, Model, UTCDateTime, utcnow
@@ -43,9 +43,18 @@ class PolicyRevision(Base):
 
 
 class AuditEntry(Base):
-    """Append-only; each entry's hash covers its content and the previous entry's hash."""
+    """Append-only; each entry's keyed hash covers its content, its place in its chain and the previous hash.
+
+    Entries form one chain per owner tenant (``chain_key``, see portal/access/audit.py), numbered
+    1, 2, 3... by ``seq``; the unique (chain_key, seq) pair means a chain can never fork.
+    """
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        UniqueConstraint("chain_key", "seq"),
+        # The owner's "who read our data" page: newest first within one owner and kind of read.
+        Index("ix_audit_entries_reads", "owner_tenant_id", "kind", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -55,9 +64,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # "open" (one record opened), "list" (a row shown in a list) or None (not a read).
+    kind: Mapped[str | None] = mapped_column(String(10), nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain_key: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The head of one audit chain: its length and last hash. Appending locks this row first."""
+
+    __tablename__ = "audit_chains"
+
+    chain_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    length: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A chain's head sealed with the portal's Ed25519 key: entries 1..count existed, ending in head_hash."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("chain_key", "count"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_key: Mapped[str] = mapped_column(String(80))
+    count: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signature: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(64))
 
 
 class AccessGrant(Base):

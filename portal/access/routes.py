@@ -17,5 +17,20 @@ class SharingController(Controller):
         return page("access/sharing.html", ours=ours, theirs=theirs)
 
     @get("/reads", name="sharing_reads", opt=permission("audit", "view"))
-    async def reads(self, db: DB, actor: CurrentActor) -> Response:
-        return page("access/reads.html", entries=await overview.reads_of_our_clients(db, actor.tenant_id))
+    async def reads(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        """Filtered by GET parameters (partner, client, from, to, kind) and paged by `before` (an entry id)."""
+        partners = await overview.reading_partners(db, actor.tenant_id)
+        filters = overview.ReadsFilter.of(request.query_params)
+        overview.check_filter(filters, partners)
+        entries, older = [], None
+        if not filters.errors:
+            entries, older = await overview.reads_of_our_clients(db, actor.tenant_id, filters)
+        return page(
+            "access/reads.html",
+            status_code=422 if filters.errors else 200,
+            entries=entries,
+            older=older,
+            filters=filters,
+            form=filters,
+            partners=partners,
+        )

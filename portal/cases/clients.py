@@ -110,6 +110,7 @@ def _clean_text(form: ClientForm) -> None:
 async def _validate(access: Access, form: ClientForm, client_id: int | None) -> dict[str, Any] | None:
     """Clean the form in place; returns the values to store, or None with form.errors filled."""
     _clean_text(form)
+    form.full_name = translit.normalise_uz(form.full_name)
     if translit.has_cyrillic(form.full_name) and not form.full_name_cyrl:
         form.full_name, form.full_name_cyrl = translit.to_latin(form.full_name), form.full_name
     if not 3 <= len(form.full_name) <= 200:

@@ -26,7 +26,7 @@ def reads_by(settings, login_name: str) -> list[tuple[str, str | None, str]]:  #
                 .order_by(AuditEntry.id)
             )
         ).all()
-        return [(e.action, e.object_id, e.detail.get("kind", "")) for e in entries]
+        return [(e.action, e.object_id, e.kind or "") for e in entries]
 
     return with_db(settings, work)
 
