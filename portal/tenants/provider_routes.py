@@ -14,6 +14,7 @@ from portal.access import public
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.providers import (
+    Identity,
     IdentityProvider,
     PendingSignIn,
     ProviderUnavailable,
@@ -137,21 +138,26 @@ async def _identify_and_open(
     request: Request, db: DB, adapter: IdentityProvider, params: dict[str, str], pending: PendingSignIn
 ) -> Response:
     """Ask the provider who came back and open their session; every refusal is a translated page."""
-    name = pending.provider
     try:
-        identity = await adapter.identify(params, pending, _callback_url(request, name))
+        identity = await adapter.identify(params, pending, _callback_url(request, pending.provider))
     except ProviderUnavailable as exc:
-        request.logger.warning("identity provider %s unavailable: %s", name, exc)
+        request.logger.warning("identity provider %s unavailable: %s", pending.provider, exc)
         # The provider's fault, not the person's: the address gets its slot back.
         await services.give_back_slot(db, _client_address(request))
         return _unavailable(request)
     except SignInRejected as exc:
-        request.logger.warning("sign-in through %s rejected: %s", name, exc)
+        request.logger.warning("sign-in through %s rejected: %s", pending.provider, exc)
         return _rejected(request, exc.reason)
+    return await _open(request, db, adapter, identity, pending)
+
+
+async def _open(
+    request: Request, db: DB, adapter: IdentityProvider, identity: Identity, pending: PendingSignIn
+) -> Response:
     try:
         token = await services.sign_in_with_identity(
             db,
-            provider=name,
+            provider=pending.provider,
             claim=adapter.config.claim,
             claim_value=identity.claim_value,
             address=_client_address(request),
@@ -161,7 +167,7 @@ async def _identify_and_open(
             session_data={"id_token": identity.id_token} if identity.id_token else None,
         )
     except services.IdentityUnknown:
-        request.logger.info("unknown identity at %s from %s", name, _client_address(request))
+        request.logger.info("unknown identity at %s from %s", pending.provider, _client_address(request))
         return _not_set_up(request)
     response = Redirect(path=pending.next, status_code=303)
     response.set_cookie(session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds())))

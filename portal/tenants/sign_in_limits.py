@@ -179,7 +179,7 @@ class LoginDelay:
 
     @property
     def until_local(self) -> str:
-        return self.until.astimezone(TASHKENT).strftime("%Y-%m-%d %H:%M")
+        return self.until.astimezone(TASHKENT).strftime("%d.%m.%Y %H:%M")
 
 
 async def delay_of(session: AsyncSession, login: str, now: datetime) -> LoginDelay | None:
