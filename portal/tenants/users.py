@@ -65,7 +65,8 @@ class TenantUser:
     roles: tuple[str, ...]
     is_active: bool
     version: int
-    # Also a member of another tenant: name and e-mail are not this tenant's to change.
+    # Also a member of another tenant: name and e-mail are not this tenant's to change
+    # (worked out for one member, by get_tenant_user; lists leave it False).
     shared: bool = False
 
 

@@ -38,7 +38,7 @@ def test_simultaneous_attempts_never_check_more_passwords_than_the_limit(make_cl
     passwords = [f"wrong-guess-{n}" for n in range(15)] + [DEMO_PASSWORD]
     statuses = attempt_at_once(make_client, "pes.case", passwords)
     checked = [s for s in statuses if s in (303, 422)]
-    assert len(checked) <= 5, statuses
+    assert 1 <= len(checked) <= 5, statuses
     assert set(statuses) <= {303, 422, 429}, statuses
 
 
