@@ -185,7 +185,12 @@ class Settings:
     port: int = 8000
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver.local")
     session_hours: int = 12
+    # Sign-in limits (see portal/tenants/sign_in_limits.py): failures allowed before each further
+    # attempt must wait, per login and per socket address; the first wait, doubling to the longest.
     login_max_failures: int = 5
+    login_address_max_failures: int = 100
+    login_delay_seconds: int = 30
+    login_max_delay_minutes: int = 15
     login_window_minutes: int = 15
     local_login: bool = True
     secure_cookies: bool = False
@@ -220,6 +225,9 @@ class Settings:
             allowed_hosts=hosts or cls.allowed_hosts,
             session_hours=_int(env, "SESSION_HOURS", 12, 1, 24 * 30),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
+            login_address_max_failures=_int(env, "LOGIN_ADDRESS_MAX_FAILURES", 100, 1, 100_000),
+            login_delay_seconds=_int(env, "LOGIN_DELAY_SECONDS", 30, 1, 3600),
+            login_max_delay_minutes=_int(env, "LOGIN_MAX_DELAY_MINUTES", 15, 1, 24 * 60),
             login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60),
             local_login=_bool(env, "LOCAL_LOGIN", True),
             secure_cookies=_bool(env, "SECURE_COOKIES", environment == "production"),

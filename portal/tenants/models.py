@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, Model, UTCDateTime, utcnow
@@ -126,3 +126,20 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per login and per socket address, and the earliest next attempt.
+
+    Each attempt is counted here, in its own committed transaction, before its password is checked;
+    ``revision`` makes that count a compare-and-swap, so simultaneous attempts cannot share a slot.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "login" or "address"
+    value: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer, default=0)

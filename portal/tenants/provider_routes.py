@@ -14,6 +14,7 @@ from portal.access import public
 from portal.i18n import gettext as _
 from portal.tenants import services
 from portal.tenants.providers import (
+    Identity,
     IdentityProvider,
     PendingSignIn,
     ProviderUnavailable,
@@ -120,39 +121,68 @@ class IdentityProviderController(Controller):
         ):
             return _rejected(request, "state")
         try:
-            identity = await adapter.identify(params, pending, _callback_url(request, provider))
-        except ProviderUnavailable as exc:
-            request.logger.warning("identity provider %s unavailable: %s", provider, exc)
-            return _unavailable(request)
-        except SignInRejected as exc:
-            request.logger.warning("sign-in through %s rejected: %s", provider, exc)
-            return _rejected(request, exc.reason)
-        try:
-            token = await services.sign_in_with_identity(
-                db,
-                provider=provider,
-                claim=adapter.config.claim,
-                claim_value=identity.claim_value,
-                limits=limits(request),
+            # The same per-address limit as the password form: each identification takes a slot.
+            await services.reserve_slot(
+                request.app.state.sessionmaker,
+                limits(request).attempts,
+                address=_client_address(request),
+                login=None,
                 now=now(request),
-                previous_token=request.cookies.get("portal_session"),
-                session_data={"id_token": identity.id_token} if identity.id_token else None,
             )
-        except services.IdentityUnknown:
-            request.logger.info("unknown identity at %s from %s", provider, _client_address(request))
-            return _refused(
-                request,
-                403,
-                _("Your account is not set up yet"),
-                _(
-                    "The identity provider confirmed who you are, but no organisation in the portal has "
-                    "registered this identity. Ask your organisation's administrator to add it to your "
-                    "account, then sign in again."
-                ),
-            )
-        response = Redirect(path=pending.next, status_code=303)
-        response.set_cookie(
-            session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds()))
+        except services.TooEarly as early:
+            return _refused(request, 429, _("Too many sign-in attempts"), services.wait_message(early.until))
+        return await _identify_and_open(request, db, adapter, params, pending)
+
+
+async def _identify_and_open(
+    request: Request, db: DB, adapter: IdentityProvider, params: dict[str, str], pending: PendingSignIn
+) -> Response:
+    """Ask the provider who came back and open their session; every refusal is a translated page."""
+    try:
+        identity = await adapter.identify(params, pending, _callback_url(request, pending.provider))
+    except ProviderUnavailable as exc:
+        request.logger.warning("identity provider %s unavailable: %s", pending.provider, exc)
+        # The provider's fault, not the person's: the address gets its slot back.
+        await services.give_back_slot(db, _client_address(request))
+        return _unavailable(request)
+    except SignInRejected as exc:
+        request.logger.warning("sign-in through %s rejected: %s", pending.provider, exc)
+        return _rejected(request, exc.reason)
+    return await _open(request, db, adapter, identity, pending)
+
+
+async def _open(
+    request: Request, db: DB, adapter: IdentityProvider, identity: Identity, pending: PendingSignIn
+) -> Response:
+    try:
+        token = await services.sign_in_with_identity(
+            db,
+            provider=pending.provider,
+            claim=adapter.config.claim,
+            claim_value=identity.claim_value,
+            address=_client_address(request),
+            limits=limits(request),
+            now=now(request),
+            previous_token=request.cookies.get("portal_session"),
+            session_data={"id_token": identity.id_token} if identity.id_token else None,
         )
-        response.set_cookie(_pending_cookie(request, None))
-        return response
+    except services.IdentityUnknown:
+        request.logger.info("unknown identity at %s from %s", pending.provider, _client_address(request))
+        return _not_set_up(request)
+    response = Redirect(path=pending.next, status_code=303)
+    response.set_cookie(session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds())))
+    response.set_cookie(_pending_cookie(request, None))
+    return response
+
+
+def _not_set_up(request: Request) -> Response:
+    return _refused(
+        request,
+        403,
+        _("Your account is not set up yet"),
+        _(
+            "The identity provider confirmed who you are, but no organisation in the portal has "
+            "registered this identity. Ask your organisation's administrator to add it to your "
+            "account, then sign in again."
+        ),
+    )

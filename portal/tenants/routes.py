@@ -13,6 +13,7 @@ from portal import i18n
 from portal.access import authenticated, permission, public
 from portal.i18n import gettext as _
 from portal.tenants import services
+from portal.tenants.fields import ascii_int, id_in_range
 from portal.tenants.models import ROLES
 from portal.web import (
     DB,
@@ -35,10 +36,13 @@ def _client_address(request: Request) -> str:
 def limits(request: Request) -> services.Limits:
     s = request.app.state.settings
     return services.Limits(
-        max_failures=s.login_max_failures,
-        window=timedelta(minutes=s.login_window_minutes),
-        session_lifetime=timedelta(hours=s.session_hours),
+        attempts=services.SignInLimits.from_settings(s), session_lifetime=timedelta(hours=s.session_hours)
     )
+
+
+def _text(form, name: str) -> str:  # type: ignore[no-untyped-def]
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 def _login_page(request: Request, status_code: int = 200, **context: object) -> Response:
@@ -64,29 +68,23 @@ class LoginController(Controller):
     @post("/login", name="login_submit", opt=public())
     async def login(self, request: Request, db: DB) -> Response:
         form = await request.form()
-        login, password = str(form.get("login", "")), str(form.get("password", ""))
-        target = safe_next(str(form.get("next", "")))
+        login, target = _text(form, "login"), safe_next(_text(form, "next"))
         if not request.app.state.settings.local_login:
             raise NotFoundException
         try:
             token = await services.sign_in(
                 db,
+                request.app.state.sessionmaker,
                 login=login,
-                password=password,
+                password=_text(form, "password"),
                 address=_client_address(request),
                 limits=limits(request),
                 now=now(request),
                 previous_token=request.cookies.get("portal_session"),
             )
         except services.LoginRefused as refused:
-            await db.commit()  # keep the failed attempt: it is what the rate limit counts
-            return _login_page(
-                request,
-                status_code=429 if refused.throttled else 422,
-                next=target,
-                login=login,
-                error=refused.message,
-            )
+            status = 429 if refused.throttled else 422
+            return _login_page(request, status_code=status, next=target, login=login, error=refused.message)
         response = see_other(request, target)
         response.set_cookie(
             session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds()))
@@ -112,23 +110,19 @@ class LoginController(Controller):
 
     @post("/tenant", name="switch_tenant", opt=authenticated())
     async def switch(self, request: Request, db: DB, actor: CurrentActor) -> Response:
-        form = await request.form()
-        try:
-            tenant_id = int(str(form.get("tenant_id", "")))
-        except ValueError:
-            tenant_id = -1
-        if not await services.switch_tenant(db, actor, tenant_id):
+        tenant_id = ascii_int(_text(await request.form(), "tenant_id"))
+        if tenant_id is None or not await services.switch_tenant(db, actor, tenant_id):
             raise NotFoundException
         return see_other(request, "/")
 
     @post("/language", name="set_language", opt=public())
     async def language(self, request: Request, db: DB, actor: MaybeActor) -> Response:
         form = await request.form()
-        language = str(form.get("language", ""))
+        language = _text(form, "language")
         if language not in i18n.LANGUAGES:
             language = i18n.DEFAULT_LANGUAGE
         await services.remember_language(db, actor, language)
-        response = see_other(request, safe_next(str(form.get("next", ""))))
+        response = see_other(request, safe_next(_text(form, "next")))
         response.set_cookie(
             key=i18n.LANGUAGE_COOKIE,
             value=language,
@@ -148,22 +142,30 @@ class DashboardController(Controller):
     path = "/"
 
     @get("/", name="dashboard", opt=permission("dashboard", "view"))
-    async def dashboard(self, db: DB, actor: CurrentActor) -> Response:
-        users = await services.list_tenant_users(db, actor.tenant_id) if "tenant_admin" in actor.roles else []
+    async def dashboard(self, request: Request, db: DB, actor: CurrentActor) -> Response:
+        lists_users = request.app.state.policy.allows(actor.user_id, actor.tenant_id, "user", "list")
+        users = await services.list_tenant_users(db, actor.tenant_id) if lists_users else []
         return page("tenants/dashboard.html", users_count=len(users))
 
 
 def _user_form(form) -> services.UserForm:  # type: ignore[no-untyped-def]
-    version = str(form.get("version", ""))
     return services.UserForm(
-        login=str(form.get("login", "")),
-        full_name=str(form.get("full_name", "")),
-        email=str(form.get("email", "")),
-        roles=[str(r) for r in form.getall("roles", []) if str(r) in ROLES],
-        password=str(form.get("password", "")),
+        login=_text(form, "login"),
+        full_name=_text(form, "full_name"),
+        email=_text(form, "email"),
+        roles=[r for r in form.getall("roles", []) if isinstance(r, str) and r in ROLES],
+        password=_text(form, "password"),
         is_active=form.get("is_active") == "on",
-        version=int(version) if version.isdigit() else None,
+        version=ascii_int(_text(form, "version")),
     )
+
+
+async def _member(db: DB, actor: CurrentActor, user_id: int) -> services.TenantUser:
+    """A member of the actor's tenant, or 404 (another tenant's user, or an id no table holds)."""
+    user = await services.get_tenant_user(db, actor.tenant_id, user_id) if id_in_range(user_id) else None
+    if user is None:
+        raise NotFoundException
+    return user
 
 
 class TenantUsersController(Controller):
@@ -174,57 +176,47 @@ class TenantUsersController(Controller):
         return page("tenants/users.html", users=await services.list_tenant_users(db, actor.tenant_id))
 
     @get("/new", name="user_new", opt=permission("user", "manage"))
-    async def new(self) -> Response:
-        return page("tenants/user_form.html", form=services.UserForm(roles=["viewer"]), user=None, roles=ROLES)
+    async def new(self, db: DB, actor: CurrentActor) -> Response:
+        return await _new_page(db, actor, services.UserForm(roles=["viewer"]))
 
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         form = _user_form(await request.form())
         if await services.create_tenant_user(db, actor, form, now(request)) is None:
             form.password = ""
-            return page("tenants/user_form.html", status_code=422, form=form, user=None, roles=ROLES)
+            return await _new_page(db, actor, form, status_code=422)
         return see_other(request, "/admin/users")
 
     @get("/{user_id:int}", name="user_edit", opt=permission("user", "manage"))
     async def edit(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
-        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
-        if user is None:
-            raise NotFoundException
+        user = await _member(db, actor, user_id)
         return await _edit_page(request, db, actor, user, _form_of(user))
 
     @post("/{user_id:int}", name="user_update", opt=permission("user", "manage"))
     async def update(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
-        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
-        if user is None:
-            raise NotFoundException
+        user = await _member(db, actor, user_id)
         form = _user_form(await request.form())
         form.login = user.login
         try:
             saved = await services.update_tenant_user(db, actor, user_id, form, now(request))
         except services.EditConflict:
             await db.rollback()
-            current = await services.get_tenant_user(db, actor.tenant_id, user_id)
-            if current is None:
-                raise NotFoundException from None
-            form.version = current.version
-            form.errors["form"] = _(
-                "Someone else changed this user while you were editing, so your changes were not saved. "
-                "Their saved values are shown above; your changes are kept in the form. Check and save again."
-            )
-            return await _edit_page(request, db, actor, current, form, status_code=409)
+            return await _conflict_page(request, db, actor, user_id, form)
         if not saved:
             return await _edit_page(request, db, actor, user, form, status_code=422)
         return see_other(request, "/admin/users")
 
+    @post("/{user_id:int}/sign-in-delay/clear", name="user_sign_in_delay_clear", opt=permission("user", "manage"))
+    async def clear_delay(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
+        await _member(db, actor, user_id)
+        await services.clear_sign_in_delay(db, actor, user_id, now(request))
+        return see_other(request, f"/admin/users/{user_id}")
+
     @post("/{user_id:int}/identities", name="user_identity_add", opt=permission("user", "manage"))
     async def add_identity(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
-        user = await services.get_tenant_user(db, actor.tenant_id, user_id)
-        if user is None:
-            raise NotFoundException
+        user = await _member(db, actor, user_id)
         data = await request.form()
-        identity_form = services.IdentityForm(
-            provider=str(data.get("provider", "")), claim_value=str(data.get("claim_value", ""))
-        )
+        identity_form = services.IdentityForm(provider=_text(data, "provider"), claim_value=_text(data, "claim_value"))
         claims = {p.name: p.claim for p in request.app.state.settings.identity_providers}
         if not await services.register_identity(db, actor, user_id, identity_form, claims, now(request)):
             return await _edit_page(
@@ -245,6 +237,8 @@ class TenantUsersController(Controller):
         user_id: FromPath[int],
         identity_id: FromPath[int],
     ) -> Response:
+        if not id_in_range(user_id) or not id_in_range(identity_id):
+            raise NotFoundException
         if not await services.remove_identity(db, actor, user_id, identity_id, now(request)):
             raise NotFoundException
         return see_other(request, f"/admin/users/{user_id}")
@@ -261,6 +255,26 @@ def _form_of(user: services.TenantUser) -> services.UserForm:
     )
 
 
+async def _new_page(db: DB, actor: CurrentActor, form: services.UserForm, status_code: int = 200) -> Response:
+    suffix = await services.login_suffix(db, actor.tenant_id)
+    return page("tenants/user_form.html", status_code=status_code, form=form, user=None, roles=ROLES, suffix=suffix)
+
+
+async def _conflict_page(
+    request: Request, db: DB, actor: CurrentActor, user_id: int, form: services.UserForm
+) -> Response:
+    """Someone saved the user meanwhile: show their values, keep what was typed, save nothing."""
+    current = await services.get_tenant_user(db, actor.tenant_id, user_id)
+    if current is None:
+        raise NotFoundException
+    form.version = current.version
+    form.errors["form"] = _(
+        "Someone else changed this user while you were editing, so your changes were not saved. "
+        "Their saved values are shown above; your changes are kept in the form. Check and save again."
+    )
+    return await _edit_page(request, db, actor, current, form, status_code=409)
+
+
 async def _edit_page(
     request: Request,
     db: DB,
@@ -270,7 +284,7 @@ async def _edit_page(
     identity_form: services.IdentityForm | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The user form with the identities registered for the person at identity providers."""
+    """The user form with the sign-in delay and the identities registered at identity providers."""
     providers = request.app.state.settings.identity_providers
     return page(
         "tenants/user_form.html",
@@ -278,6 +292,7 @@ async def _edit_page(
         form=form,
         user=user,
         roles=ROLES,
+        delay=await services.delay_of(db, user.login, now(request)),
         providers=providers,
         provider_labels={p.name: p.label for p in providers},
         identities=await services.list_identities(db, actor.tenant_id, user.user_id),
@@ -296,7 +311,7 @@ class AccountController(Controller):
     async def password_change(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         data = await request.form()
         form = services.PasswordForm(
-            current=str(data.get("current", "")), new=str(data.get("new", "")), confirm=str(data.get("confirm", ""))
+            current=_text(data, "current"), new=_text(data, "new"), confirm=_text(data, "confirm")
         )
         if not await services.change_password(db, actor, form, now(request)):
             return page("tenants/password.html", status_code=422, form=services.PasswordForm(errors=form.errors))

@@ -31,9 +31,10 @@ def test_an_administrator_creates_a_user_who_can_then_sign_in(client: TestClient
         },
     )
     assert response.status_code == 303
-    assert "n.yuldasheva" in client.get("/admin/users").text
+    # The portal adds the organisation's part to the login an administrator chooses.
+    assert "n.yuldasheva@inson-yunusobod" in client.get("/admin/users").text
     newcomer = make_client()
-    login(newcomer, "n.yuldasheva", "a-long-secret-1")
+    login(newcomer, "n.yuldasheva@inson-yunusobod", "a-long-secret-1")
     assert "Yunusobod tumani «INSON»" in newcomer.get("/").text
 
 
@@ -53,15 +54,63 @@ def test_bad_input_is_explained_beside_each_field_and_typed_values_are_kept(clie
     assert 'value="short"' not in response.text  # passwords are never echoed back
 
 
-def test_a_taken_login_is_refused(client: TestClient) -> None:
+def test_a_login_taken_in_the_own_organisation_is_refused(client: TestClient) -> None:
     login(client, "inson.admin")
-    response = post_form(
-        client,
-        "/admin/users",
-        {"login": "pes.admin", "full_name": "Someone Else", "password": "a-long-secret-1", "roles": "viewer"},
-    )
+    fields = {"login": "d.karimova", "full_name": "Dilnoza Karimova", "password": "a-long-secret-1", "roles": "viewer"}
+    assert post_form(client, "/admin/users", fields).status_code == 303
+    response = post_form(client, "/admin/users", {**fields, "full_name": "Someone Else"})
     assert response.status_code == 422
     assert 'id="login-error"' in response.text
+    assert 'value="d.karimova"' in response.text
+
+
+def test_another_organisations_logins_cannot_be_discovered_by_trying_names(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "inson.admin")
+    answers = [
+        post_form(
+            client,
+            "/admin/users",
+            {"login": name, "full_name": "Someone Else", "password": "a-long-secret-1", "roles": "viewer"},
+        )
+        for name in ("pes.admin", "nobody.anywhere")
+    ]
+    # A login that exists at the PES office and one that exists nowhere get the same answer.
+    assert [a.status_code for a in answers] == [303, 303]
+    assert "pes.admin@inson-yunusobod" in client.get("/admin/users").text
+    # Sign-in stays unambiguous: each login still names one person.
+    pes = make_client()
+    login(pes, "pes.admin")
+    assert "Yunusobod tumani Bandlik" in pes.get("/").text
+
+
+def test_a_person_of_two_organisations_keeps_their_name_and_email_when_one_edits_them(
+    client: TestClient, make_client
+) -> None:  # type: ignore[no-untyped-def]
+    login(client, "pes.admin")
+    uid = user_id(client, "coordinator")
+    edit = client.get(f"/admin/users/{uid}").text
+    assert 'id="full_name"' not in edit and 'id="email"' not in edit
+    assert 'id="shared-reason"' in edit
+    version = re.search(r'name="version" value="(\d+)"', edit).group(1)
+    response = post_form(
+        client,
+        f"/admin/users/{uid}",
+        {
+            "full_name": "Renamed By The Office",
+            "email": "taken@evil.example",
+            "roles": ["coordinator", "viewer"],
+            "version": version,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 303  # this organisation's roles are saved ...
+    assert 'id="role-viewer" name="roles" value="viewer" checked' in client.get(f"/admin/users/{uid}").text
+    inson = make_client()
+    login(inson, "inson.admin")
+    listing = inson.get("/admin/users").text
+    assert "Renamed By The Office" not in listing  # ... the person's own fields are not
+    assert "Renamed By The Office" not in client.get("/admin/users").text
+    assert "evil.example" not in inson.get(f"/admin/users/{uid}").text
 
 
 def test_an_administrator_changes_roles_and_deactivation_ends_the_session(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,132 @@
+"""Sign-in limits that hold under concurrency and slow an attacker without locking the owner out."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+from litestar.testing import TestClient
+
+from portal.db import utcnow
+from tests.conftest import DEMO_PASSWORD, login, make_settings, post_form
+
+
+def attempt_at_once(make_client, login_name: str, passwords: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+    """Send one POST /login per password, all at the same moment, each from its own browser and worker."""
+    browsers = [make_client() for _ in passwords]
+    for browser in browsers:
+        browser.get("/login")  # the CSRF cookie, fetched before the race starts
+    barrier = threading.Barrier(len(passwords))
+    statuses: list[int] = [0] * len(passwords)
+
+    def go(index: int) -> None:
+        barrier.wait()
+        statuses[index] = post_form(
+            browsers[index], "/login", {"login": login_name, "password": passwords[index]}
+        ).status_code
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(passwords))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_simultaneous_attempts_never_check_more_passwords_than_the_limit(make_client) -> None:  # type: ignore[no-untyped-def]
+    passwords = [f"wrong-guess-{n}" for n in range(15)] + [DEMO_PASSWORD]
+    statuses = attempt_at_once(make_client, "pes.case", passwords)
+    checked = [s for s in statuses if s in (303, 422)]
+    assert 1 <= len(checked) <= 5, statuses
+    assert set(statuses) <= {303, 422, 429}, statuses
+
+
+def move_clock(app, **delta: float) -> None:  # type: ignore[no-untyped-def]
+    app.state.clock = lambda: utcnow() + timedelta(**delta)
+
+
+def wrong(client: TestClient, login_name: str):  # type: ignore[no-untyped-def]
+    return post_form(client, "/login", {"login": login_name, "password": "not-the-password"})
+
+
+def right(client: TestClient, login_name: str):  # type: ignore[no-untyped-def]
+    return post_form(client, "/login", {"login": login_name, "password": DEMO_PASSWORD, "next": "/"})
+
+
+def test_an_attacker_is_slowed_but_the_owner_signs_in_once_the_short_delay_has_passed(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    client.cookies.set("portal_lang", "en", domain="testserver.local")
+    for _ in range(5):
+        assert wrong(client, "pes.case").status_code == 422
+    early = right(client, "pes.case")
+    assert early.status_code == 429
+    assert re.search(r"Wait until \d\d:\d\d \(Tashkent time\)", early.text), early.text
+    assert 'value="pes.case"' in early.text
+    # Attempts made too early are refused unchecked and do not lengthen the wait.
+    for _ in range(10):
+        assert wrong(client, "pes.case").status_code == 429
+    move_clock(app, seconds=31)
+    assert wrong(client, "pes.case").status_code == 422  # the sixth failure: now a minute's wait
+    move_clock(app, seconds=61)
+    assert right(client, "pes.case").status_code == 429
+    move_clock(app, seconds=95)
+    assert right(client, "pes.case").status_code == 303
+
+
+def test_one_person_failing_at_an_office_address_does_not_lock_the_office_out(client: TestClient) -> None:
+    for colleague in ("pes.case", "pes.sign", "inson.social", "inson.sign", "ngo.worker", "mono.case"):
+        for _ in range(5):
+            assert wrong(client, colleague).status_code == 422
+    login(client, "nasp.case")
+
+
+def test_an_address_gets_many_more_failures_and_then_a_progressive_delay_too(database: str) -> None:
+    from portal.app import create_app
+
+    app = create_app(make_settings(database, login_address_max_failures=3))
+    with TestClient(app=app, base_url="http://testserver.local") as client:
+        for someone in ("pes.case", "pes.sign", "inson.social"):
+            assert wrong(client, someone).status_code == 422
+        assert right(client, "nasp.case").status_code == 429
+        move_clock(app, seconds=31)
+        assert right(client, "nasp.case").status_code == 303
+
+
+def test_an_administrator_lets_a_delayed_member_sign_in_at_once(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        wrong(client, "pes.case")
+    assert right(client, "pes.case").status_code == 429
+    admin = make_client()
+    admin.cookies.set("portal_lang", "en", domain="testserver.local")
+    login(admin, "pes.admin")
+    target = re.search(r'href="/admin/users/(\d+)">[^<]*</a></td>\s*<td>pes\.case<', admin.get("/admin/users").text)
+    assert target
+    edit = admin.get(f"/admin/users/{target.group(1)}").text
+    assert "Sign-in delayed" in edit and "After 5 failed sign-ins" in edit
+    outsider = make_client()
+    login(outsider, "outsider.hr")
+    assert post_form(outsider, f"/admin/users/{target.group(1)}/sign-in-delay/clear").status_code == 404
+    assert right(client, "pes.case").status_code == 429
+    assert post_form(admin, f"/admin/users/{target.group(1)}/sign-in-delay/clear").status_code == 303
+    assert "Sign-in delayed" not in admin.get(f"/admin/users/{target.group(1)}").text
+    assert right(client, "pes.case").status_code == 303
+
+
+def test_sign_ins_through_an_identity_provider_count_against_the_address(database: str, oidc_provider) -> None:  # type: ignore[no-untyped-def]
+    from portal.app import create_app
+    from tests.oidc_provider import FERUZA_PINFL, sign_in_through_provider
+    from tests.tenants.test_provider_sign_in import register
+
+    settings = make_settings(database, identity_providers=(oidc_provider.config(),), login_address_max_failures=3)
+    app = create_app(settings)
+    with TestClient(app=app, base_url="http://testserver.local") as client:
+        client.cookies.set("portal_lang", "en")
+        for _ in range(3):
+            assert sign_in_through_provider(client, "ulugbek").status_code == 403  # nobody registered it
+        register(settings, "inson.social", FERUZA_PINFL)
+        refused = sign_in_through_provider(client, "feruza")
+        assert refused.status_code == 429
+        assert "Wait until" in refused.text
+        assert right(client, "nasp.case").status_code == 429  # the password form shares the address's count
+        move_clock(app, seconds=31)
+        assert sign_in_through_provider(client, "feruza").status_code == 303
