@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -258,6 +258,16 @@ async def amend(
 
     Two amendments started at once: the database's one-open-version index refuses the second."""
     agreement, version = await get_version(session, actor, version_id)
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.AMEND)
+    # Write first: this UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit,
+    # so a second amendment started at once waits here, then finds the first and is refused.
+    await session.execute(
+        update(AgreementVersion)
+        .where(AgreementVersion.id == version.id)
+        .values(version=AgreementVersion.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(version)
     require(await standing(session, actor, version_id, now), actor, now, policy, Action.AMEND)
     try:
         async with session.begin_nested():
