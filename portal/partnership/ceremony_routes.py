@@ -180,7 +180,7 @@ async def _end_step(request: Request, db: DB, actor: CurrentActor, version_id: i
     d = await load(request, db, actor, version_id)
     posted = await request.form()
     fields = {"reason": str(posted.get("reason", ""))[:2000], "ends_on": str(posted.get("ends_on", ""))[:20]}
-    earliest = services.earliest_notice_end(d.version, now(request))
+    earliest, notice = services.earliest_notice_end(d.version, now(request)), services.notice_days(d.version)
     try:
         await _end(request, db, actor, version_id, step, fields)
     except services.NotFound:
@@ -189,7 +189,6 @@ async def _end_step(request: Request, db: DB, actor: CurrentActor, version_id: i
         await db.rollback()
         template, action = ENDINGS[step]
         errors = {refused.field or "form": refused.message}
-        notice = services.notice_days(d.version)
         extra = {"fields": fields, "errors": errors, "earliest": earliest, "notice": notice}
         return await _review(request, db, actor, version_id, template, action, 422, **extra)
     return see_other(request, version_url(version_id) + f"?done={step}")
