@@ -5,7 +5,9 @@ version, `remove` when it is terminated or superseded. Expiry needs no call: eac
 version's window (cut short by a clause's own end) and every read checks it.
 
 The clauses are read from the version's frozen terms — the JSON whose hash every party signed — not
-from the editable clause rows, so what is enforced is what was signed.
+from the editable clause rows, so what is enforced is what was signed. What the parties record after
+signing can only end sharing earlier, never widen it: a notice's last day (the version's valid_until)
+and a data owner's stop (a clause's ends_on) cut the signed windows short.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
 from portal.access.grants import GrantSpec
 from portal.access.sharing import local_date
-from portal.partnership.models import AgreementVersion
+from portal.partnership.models import AgreementVersion, Clause
 
 
 def clause_ref(version_id: int, clause_number: int) -> str:
@@ -29,15 +32,23 @@ def _prefix(version_id: int) -> str:
     return f"version:{version_id}:"
 
 
-def specs_of(version: AgreementVersion, signed_on: date | None) -> list[GrantSpec]:
-    """One grant spec per clause of the signed terms; nothing for a version without frozen terms."""
+def specs_of(
+    version: AgreementVersion, signed_on: date | None, ended: dict[int, date] | None = None
+) -> list[GrantSpec]:
+    """One grant spec per clause of the signed terms; nothing for a version without frozen terms.
+
+    `ended` maps a clause number to the last day a party has since set for it."""
     if not version.terms_json:
         return []
     terms = json.loads(version.terms_json)
-    valid_from, valid_until = date.fromisoformat(terms["valid_from"]), date.fromisoformat(terms["valid_until"])
+    valid_from = date.fromisoformat(terms["valid_from"])
+    valid_until = min(date.fromisoformat(terms["valid_until"]), version.valid_until)
+    ended = ended or {}
     specs = []
     for clause in terms.get("clauses", []):
         ends_on = date.fromisoformat(clause["ends_on"]) if clause.get("ends_on") else valid_until
+        if int(clause["number"]) in ended:
+            ends_on = min(ends_on, ended[int(clause["number"])])
         specs.append(
             GrantSpec(
                 source=clause_ref(version.id, int(clause["number"])),
@@ -66,7 +77,11 @@ async def install(session: AsyncSession, version_id: int) -> int:
     if version is None:
         return 0
     signed_on = local_date(version.activated_at) if version.activated_at else None
-    return await grants.install(session, _prefix(version_id), specs_of(version, signed_on))
+    rows = await session.execute(
+        select(Clause.number, Clause.ends_on).where(Clause.version_id == version_id, Clause.ends_on.is_not(None))
+    )
+    ended = {number: ends_on for number, ends_on in rows.all()}
+    return await grants.install(session, _prefix(version_id), specs_of(version, signed_on, ended))
 
 
 async def remove(session: AsyncSession, version_id: int) -> None:

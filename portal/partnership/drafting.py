@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,10 +16,26 @@ from portal.partnership import terms
 from portal.partnership.agreement_templates import TEMPLATES
 from portal.partnership.errors import EditConflict, Refused
 from portal.partnership.forms import ClauseRow, CleanDraft, DraftForm, PartyRow, validate
-from portal.partnership.models import Agreement, AgreementComment, AgreementParty, AgreementVersion, Clause
+from portal.partnership.models import (
+    DEFAULT_NOTICE_DAYS,
+    Agreement,
+    AgreementComment,
+    AgreementParty,
+    AgreementVersion,
+    Clause,
+)
 from portal.partnership.reading import audit_version as _audit
-from portal.partnership.reading import effective_status, get_version, may_edit, partner_tenants
+from portal.partnership.reading import get_version, partner_tenants, record_event, standing
+from portal.partnership.states import Action, Policy, require
 from portal.tenants.models import Tenant
+
+
+def a_year_later(day: date) -> date:
+    """The same day a year later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def form_from_template(
@@ -27,7 +44,7 @@ def form_from_template(
     """A new draft's form: blank, or pre-filled from a template by the kinds of the chosen parties."""
     tenants = [drafting, *[t for t in partners if t.id != drafting.id]]
     template = TEMPLATES.get(key or "")
-    form = DraftForm(valid_from=today.isoformat(), valid_until=today.replace(year=today.year + 1).isoformat())
+    form = DraftForm(valid_from=today.isoformat(), valid_until=a_year_later(today).isoformat())
     if template is None:
         form.parties = [PartyRow(tenant_id=str(t.id)) for t in tenants]
         return form
@@ -75,6 +92,7 @@ async def form_from_version(session: AsyncSession, version: AgreementVersion) ->
         joint_tools=version.joint_tools,
         valid_from=version.valid_from.isoformat(),
         valid_until=version.valid_until.isoformat(),
+        notice_days=str(version.notice_days if version.notice_days is not None else DEFAULT_NOTICE_DAYS),
         parties=[PartyRow(str(p.tenant_id), p.role, p.resources) for p in parties],
         clauses=[
             ClauseRow(
@@ -98,14 +116,30 @@ async def _clean(session: AsyncSession, actor: Actor, form: DraftForm) -> CleanD
     return validate(form, known, actor.tenant_id)
 
 
-async def _write_terms(session: AsyncSession, version: AgreementVersion, clean: CleanDraft) -> None:
+async def _write_terms(
+    session: AsyncSession, version: AgreementVersion, clean: CleanDraft, now: datetime, first: bool = False
+) -> list[int]:
+    """Replace the draft's parties and clauses; returns the tenants that became parties just now.
+
+    A party keeps the moment it joined across saves: that moment decides which earlier comments it reads."""
     for old in (await session.scalars(select(Clause).where(Clause.version_id == version.id))).all():
         await session.delete(old)
+    joined: dict[int, datetime | None] = {}
     for party in (await session.scalars(select(AgreementParty).where(AgreementParty.version_id == version.id))).all():
+        joined[party.tenant_id] = party.joined_at
         await session.delete(party)
     await session.flush()
+    added = [tenant_id for tenant_id, _r, _s in clean.parties if tenant_id not in joined]
     for tenant_id, role, resources in clean.parties:
-        session.add(AgreementParty(version_id=version.id, tenant_id=tenant_id, role=role, resources=resources))
+        session.add(
+            AgreementParty(
+                version_id=version.id,
+                tenant_id=tenant_id,
+                role=role,
+                resources=resources,
+                joined_at=None if first else joined.get(tenant_id, now),
+            )
+        )
     for number, c in enumerate(clean.clauses, start=1):
         session.add(
             Clause(
@@ -122,12 +156,21 @@ async def _write_terms(session: AsyncSession, version: AgreementVersion, clean: 
             )
         )
     await session.flush()
+    return [] if first else added
 
 
 async def create_draft(
-    session: AsyncSession, actor: Actor, form: DraftForm, now: datetime, template_key: str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    form: DraftForm,
+    now: datetime,
+    template_key: str | None = None,
+    *,
+    policy: Policy,
 ) -> AgreementVersion | None:
     """A new agreement with its first draft version; None with form.errors on bad input."""
+    if not policy.allows(actor.user_id, actor.tenant_id, "agreement", "draft"):
+        raise Refused(_("Your roles in your organisation do not include drafting agreements."))
     clean = await _clean(session, actor, form)
     if clean is None:
         return None
@@ -148,19 +191,23 @@ async def create_draft(
         joint_tools=clean.joint_tools,
         valid_from=clean.valid_from,
         valid_until=clean.valid_until,
+        notice_days=clean.notice_days,
     )
     session.add(version)
     await session.flush()
-    await _write_terms(session, version, clean)
+    await _write_terms(session, version, clean, now, first=True)
     await _audit(session, actor, "agreement_drafted", version, now, {"template": agreement.template_key})
     return version
 
 
-async def save_draft(session: AsyncSession, actor: Actor, version_id: int, form: DraftForm, now: datetime) -> bool:
-    """Replace a draft's terms; False with form.errors on bad input; EditConflict if saved meanwhile."""
+async def save_draft(
+    session: AsyncSession, actor: Actor, version_id: int, form: DraftForm, now: datetime, *, policy: Policy
+) -> bool:
+    """Replace a draft's terms; False with form.errors on bad input; EditConflict if saved meanwhile.
+
+    Every party is told when another is added (an event on the version)."""
     agreement, version = await get_version(session, actor, version_id)
-    if not may_edit(agreement, version, actor):
-        raise Refused(_("Only the drafting organisation can change a draft, and only while it is a draft."))
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.EDIT)
     clean = await _clean(session, actor, form)
     if clean is None:
         return False
@@ -171,22 +218,25 @@ async def save_draft(session: AsyncSession, actor: Actor, version_id: int, form:
     version.joint_tools = clean.joint_tools
     version.valid_from = clean.valid_from
     version.valid_until = clean.valid_until
+    version.notice_days = clean.notice_days
     if version.number == 1:
         agreement.title = clean.title
     try:
         await session.flush()
     except StaleDataError as exc:
         raise EditConflict from exc
-    await _write_terms(session, version, clean)
+    for tenant_id in await _write_terms(session, version, clean, now):
+        await record_event(session, actor, version, "party_added", now, subject_tenant_id=tenant_id)
     await _audit(session, actor, "agreement_draft_saved", version, now)
     return True
 
 
-async def propose(session: AsyncSession, actor: Actor, version_id: int, now: datetime) -> AgreementVersion:
+async def propose(
+    session: AsyncSession, actor: Actor, version_id: int, now: datetime, *, policy: Policy
+) -> AgreementVersion:
     """Freeze the draft's terms as canonical JSON and hash them; the parties can now sign."""
-    agreement, version = await get_version(session, actor, version_id)
-    if not may_edit(agreement, version, actor):
-        raise Refused(_("Only the drafting organisation can propose a draft."))
+    _agreement, version = await get_version(session, actor, version_id)
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.PROPOSE)
     parties = await session.scalar(select(func.count()).where(AgreementParty.version_id == version.id))
     if (parties or 0) < 2:
         raise Refused(_("An agreement needs at least two parties."))
@@ -196,25 +246,39 @@ async def propose(session: AsyncSession, actor: Actor, version_id: int, now: dat
     version.status = "proposed"
     version.proposed_at = now
     await session.flush()
+    await record_event(session, actor, version, "proposed", now)
     await _audit(session, actor, "agreement_proposed", version, now, {"terms_hash": version.terms_hash})
     return version
 
 
-async def amend(session: AsyncSession, actor: Actor, version_id: int, now: datetime) -> AgreementVersion:
-    """A new draft copied from the version in force; the old one stays in force until the new is signed."""
+async def amend(
+    session: AsyncSession, actor: Actor, version_id: int, now: datetime, *, policy: Policy
+) -> AgreementVersion:
+    """A new draft copied from the version in force; the old one stays in force until the new is signed.
+
+    Two amendments started at once: the database's one-open-version index refuses the second."""
     agreement, version = await get_version(session, actor, version_id)
-    if agreement.tenant_id != actor.tenant_id:
-        raise Refused(_("Only the drafting organisation can draft an amendment."))
-    if effective_status(version, now) != "active":
-        raise Refused(_("Only an agreement in force can be amended."))
-    open_version = await session.scalar(
-        select(AgreementVersion.id).where(
-            AgreementVersion.agreement_id == agreement.id,
-            AgreementVersion.status.in_(("draft", "proposed", "signing")),
-        )
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.AMEND)
+    # Write first: this UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit,
+    # so a second amendment started at once waits here, then finds the first and is refused.
+    await session.execute(
+        update(AgreementVersion)
+        .where(AgreementVersion.id == version.id)
+        .values(version=AgreementVersion.version + 1)
+        .execution_options(synchronize_session=False)
     )
-    if open_version is not None:
-        raise Refused(_("An amendment of this agreement is already being prepared."))
+    await session.refresh(version)
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.AMEND)
+    try:
+        async with session.begin_nested():
+            return await _copy_as_amendment(session, actor, agreement, version, now)
+    except IntegrityError as exc:
+        raise Refused(_("An amendment of this agreement is already being prepared.")) from exc
+
+
+async def _copy_as_amendment(
+    session: AsyncSession, actor: Actor, agreement: Agreement, version: AgreementVersion, now: datetime
+) -> AgreementVersion:
     number = await session.scalar(
         select(func.max(AgreementVersion.number)).where(AgreementVersion.agreement_id == agreement.id)
     )
@@ -227,6 +291,7 @@ async def amend(session: AsyncSession, actor: Actor, version_id: int, now: datet
         joint_tools=version.joint_tools,
         valid_from=version.valid_from,
         valid_until=version.valid_until,
+        notice_days=version.notice_days if version.notice_days is not None else DEFAULT_NOTICE_DAYS,
         supersedes_id=version.id,
     )
     session.add(new)
@@ -255,16 +320,33 @@ async def amend(session: AsyncSession, actor: Actor, version_id: int, now: datet
     return new
 
 
-async def add_comment(session: AsyncSession, actor: Actor, version_id: int, body: str, now: datetime) -> None:
-    """A party's comment on a version still open for discussion."""
+async def add_comment(
+    session: AsyncSession,
+    actor: Actor,
+    version_id: int,
+    body: str,
+    now: datetime,
+    *,
+    policy: Policy,
+    later_parties_may_read: bool = False,
+) -> None:
+    """A party's comment on a version still open for discussion; parties added later read it only
+    when its author allows it."""
     _agreement, version = await get_version(session, actor, version_id)
-    if version.status not in ("draft", "proposed", "signing"):
-        raise Refused(_("Comments are closed once a version is in force or ended."))
+    require(await standing(session, actor, version_id, now), actor, now, policy, Action.COMMENT)
     body = body.strip()
-    if not 2 <= len(body) <= 4000:
+    if not 2 <= len(body) <= 4000 or "\x00" in body:
         raise Refused(_("Write a comment of 2 to 4000 characters."))
     session.add(
-        AgreementComment(tenant_id=actor.tenant_id, version_id=version.id, author_user_id=actor.user_id, body=body)
+        AgreementComment(
+            tenant_id=actor.tenant_id,
+            version_id=version.id,
+            author_user_id=actor.user_id,
+            body=body,
+            later_parties_may_read=later_parties_may_read,
+            created_at=now,
+            updated_at=now,
+        )
     )
     await session.flush()
     await _audit(session, actor, "agreement_commented", version, now)

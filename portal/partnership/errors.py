@@ -10,9 +10,10 @@ class NotFound(LookupError):
 class Refused(Exception):
     """A guard clause said no; `message` is shown to the person."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field the message belongs beside, when there is one
 
 
 class EditConflict(Exception):

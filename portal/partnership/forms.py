@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from portal.i18n import gettext as _
-from portal.partnership.models import CATEGORIES, PURPOSES, SCOPES
+from portal.partnership.models import CATEGORIES, DEFAULT_NOTICE_DAYS, PURPOSES, SCOPES
 
 ACCESS = {"read": ["read"], "read_comment": ["comment", "read"]}
 
@@ -39,21 +39,30 @@ class DraftForm:
     joint_tools: str = ""
     valid_from: str = ""
     valid_until: str = ""
+    notice_days: str = str(DEFAULT_NOTICE_DAYS)
     parties: list[PartyRow] = field(default_factory=list)
     clauses: list[ClauseRow] = field(default_factory=list)
     version: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def number(value: str, limit: int = 2**31 - 1) -> int | None:
+    """A whole number typed in ASCII digits and no larger than `limit`; None for anything else ("²", "٣")."""
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        return None
+    parsed = int(value)
+    return parsed if parsed <= limit else None
+
+
 def _indexes(form: Any, prefix: str) -> list[int]:
-    pattern = re.compile(rf"^{prefix}-(\d+)-")
+    pattern = re.compile(rf"^{prefix}-([0-9]{{1,3}})-")
     found = {int(m.group(1)) for key in form.keys() if (m := pattern.match(key))}
     return sorted(found)
 
 
 def parse(form: Any) -> DraftForm:
     """A DraftForm from posted fields (a multidict); nothing is checked here."""
-    text = lambda name: str(form.get(name, "")).strip()  # noqa: E731
+    text = lambda name: str(form.get(name, "")).replace("\x00", "").strip()  # noqa: E731
     version = text("version")
     draft = DraftForm(
         title=text("title"),
@@ -61,7 +70,8 @@ def parse(form: Any) -> DraftForm:
         joint_tools=text("joint_tools"),
         valid_from=text("valid_from"),
         valid_until=text("valid_until"),
-        version=int(version) if version.isdigit() else None,
+        notice_days=text("notice_days") if "notice_days" in form else str(DEFAULT_NOTICE_DAYS),
+        version=number(version),
     )
     for i in _indexes(form, "party"):
         draft.parties.append(
@@ -115,6 +125,7 @@ class CleanDraft:
     valid_until: date
     parties: list[tuple[int, str, str]]
     clauses: list[CleanClause]
+    notice_days: int = DEFAULT_NOTICE_DAYS
 
 
 def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int) -> CleanDraft | None:
@@ -131,11 +142,14 @@ def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int)
         errors["valid_until"] = _("Enter the last day of validity as a date, e.g. 2027-12-31.")
     elif valid_from is not None and valid_until < valid_from:
         errors["valid_until"] = _("The last day of validity cannot be before the first day.")
+    notice = number(draft.notice_days, 365)
+    if notice is None or notice < 1:
+        errors["notice_days"] = _("Enter the notice period as a number of days from 1 to 365, in digits 0-9.")
 
     parties: list[tuple[int, str, str]] = []
     seen: set[int] = set()
     for i, row in enumerate(draft.parties):
-        tenant_id = int(row.tenant_id) if row.tenant_id.isdigit() else None
+        tenant_id = number(row.tenant_id)
         if tenant_id is None or tenant_id not in known_tenants:
             errors[f"party-{i}-tenant_id"] = _("Choose a partner organisation.")
             continue
@@ -154,8 +168,8 @@ def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int)
     clauses: list[CleanClause] = []
     for i, row in enumerate(draft.clauses):
         key = f"clause-{i}-"
-        owner = int(row.owner) if row.owner.isdigit() else None
-        recipient = int(row.recipient) if row.recipient.isdigit() else None
+        owner = number(row.owner)
+        recipient = number(row.recipient)
         if owner not in seen:
             errors[key + "owner"] = _("The data owner must be a party of this agreement.")
         if recipient not in seen:
@@ -193,7 +207,7 @@ def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int)
             )
     if errors:
         return None
-    assert valid_from is not None and valid_until is not None
+    assert valid_from is not None and valid_until is not None and notice is not None
     return CleanDraft(
         title=draft.title,
         common_goals=draft.common_goals,
@@ -202,4 +216,5 @@ def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int)
         valid_until=valid_until,
         parties=parties,
         clauses=clauses,
+        notice_days=notice,
     )

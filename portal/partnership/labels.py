@@ -61,6 +61,7 @@ def term(key: str) -> str:
         "joint_tools": _("Tools used jointly or separately"),
         "valid_from": _("Valid from"),
         "valid_until": _("Valid until"),
+        "notice_days": _("Notice period (days)"),
         "party": _("Party"),
         "clause": _("Clause %(n)s") % {"n": number},
     }.get(kind, key)

@@ -8,16 +8,31 @@ rows are read-only and the JSON is what parties sign and what verification check
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.access.vocabulary import ACTIONS, CATEGORIES, PURPOSES, SCOPES  # noqa: F401 - the policy's words
 from portal.db import Model, TenantOwned, UTCDateTime
 
-# Version lifecycle. "expired" is never stored: an active version whose window has passed is
-# expired by the clock (see services.effective_status) and enforcement checks the window itself.
-VERSION_STATUSES = ("draft", "proposed", "signing", "active", "terminated", "superseded")
+
+class VersionStatus(StrEnum):
+    """A version's lifecycle. EXPIRED is never stored: an active version whose window has passed is
+    expired by the clock (see reading.effective_status), and enforcement checks the window itself."""
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    SIGNING = "signing"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    SUPERSEDED = "superseded"
+
+
+VERSION_STATUSES = tuple(s.value for s in VersionStatus if s is not VersionStatus.EXPIRED)  # what is stored
+OPEN_STATUSES = ("draft", "proposed", "signing")  # at most one such version per agreement
+DEFAULT_NOTICE_DAYS = 30
 
 
 class Agreement(TenantOwned, Model):
@@ -30,9 +45,18 @@ class Agreement(TenantOwned, Model):
     created_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
+_OPEN = text("status IN ('draft', 'proposed', 'signing')")
+
+
 class AgreementVersion(Model):
     __tablename__ = "agreement_versions"
-    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "number"),
+        # Two amendments drafted at once: the second insert fails here instead of leaving two drafts.
+        Index(
+            "uq_agreement_versions_one_open", "agreement_id", unique=True, sqlite_where=_OPEN, postgresql_where=_OPEN
+        ),
+    )
 
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
@@ -51,6 +75,15 @@ class AgreementVersion(Model):
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     ended_by_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_versions.id"), nullable=True)
+    # Days of notice a party must give to end the agreement; part of the terms. NULL on versions
+    # frozen before the field existed (their terms do not state it; the default applies).
+    notice_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A party's notice: the version stays in force until notice_ends_on (valid_until is set to it,
+    # so every read's window check ends it by the clock); who, when and why is in its events too.
+    notice_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    notice_by_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
+    notice_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notice_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class AgreementParty(Model):
@@ -61,6 +94,9 @@ class AgreementParty(Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     role: Mapped[str] = mapped_column(Text, default="")  # role and functions in the partnership
     resources: Mapped[str] = mapped_column(Text, default="")  # resources and contributions
+    # When this tenant became a party of this version: comments written before are shown to it only
+    # when their authors allowed parties added later to read them. NULL: a party from the start.
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Clause(Model):
@@ -107,3 +143,25 @@ class AgreementComment(TenantOwned, Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id", ondelete="CASCADE"), index=True)
     author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
+    # The author agreed that parties added to the version later may read this comment.
+    later_parties_may_read: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AgreementEvent(Model):
+    """Something every party of a version is told: a party added, notice given, sharing stopped...
+
+    Shown on the version page to all its parties (there is no inbox yet). `detail` keeps what a change
+    after signing replaced (an earlier valid_until, a clause's earlier ends_on), so verification can
+    tell recorded ends apart from tampering."""
+
+    __tablename__ = "agreement_events"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))  # the party that acted
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_name: Mapped[str] = mapped_column(String(200))
+    subject_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)  # added party
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -13,17 +13,21 @@ from portal.access import audit
 from portal.access.guard import Actor
 from portal.access.sharing import local_date
 from portal.partnership.errors import NotFound
-from portal.partnership.models import Agreement, AgreementComment, AgreementParty, AgreementVersion, Clause, Signature
+from portal.partnership.models import (
+    OPEN_STATUSES,
+    Agreement,
+    AgreementComment,
+    AgreementEvent,
+    AgreementParty,
+    AgreementVersion,
+    Clause,
+    Signature,
+)
+from portal.partnership.states import Standing, effective_status
 from portal.tenants.models import Tenant, User
 
-
-def effective_status(version: AgreementVersion, now: datetime) -> str:
-    """The stored status, except that an active version past its last day is expired (by the clock).
-
-    Days are Tashkent calendar days, as in the enforcement query (sharing.local_date)."""
-    if version.status == "active" and local_date(now) > version.valid_until:
-        return "expired"
-    return version.status
+# Ids beyond what an integer column holds on every database (PostgreSQL's INTEGER) name nothing.
+MAX_ID = 2**31 - 1
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -38,6 +42,8 @@ def _visible_to(tenant_id: int):  # type: ignore[no-untyped-def]
 
 async def get_version(session: AsyncSession, actor: Actor, version_id: int) -> tuple[Agreement, AgreementVersion]:
     """A version the actor's tenant drafted or is a party to; NotFound for anything else."""
+    if not 0 < version_id <= MAX_ID:
+        raise NotFound(version_id)
     row = (
         await session.execute(
             select(Agreement, AgreementVersion)
@@ -104,12 +110,69 @@ class VersionDetail:
     parties: list[tuple[AgreementParty, Tenant]]
     clauses: list[Clause]
     signatures: list[Signature]
-    comments: list[tuple[AgreementComment, str]]
-    tenants: dict[int, Tenant] = field(default_factory=dict)
+    comments: list[tuple[AgreementComment, str]]  # only those the reader's tenant may read
+    tenants: dict[int, Tenant] = field(default_factory=dict)  # every tenant named on the page
+    events: list[AgreementEvent] = field(default_factory=list)
+    standing: Standing | None = None
 
     @property
     def signed_tenants(self) -> set[int]:
         return {s.tenant_id for s in self.signatures}
+
+    @property
+    def unsigned_parties(self) -> list[Tenant]:
+        return [t for _p, t in self.parties if t.id not in self.signed_tenants]
+
+
+async def _open_amendment(session: AsyncSession, version: AgreementVersion) -> bool:
+    other = await session.scalar(
+        select(AgreementVersion.id).where(
+            AgreementVersion.agreement_id == version.agreement_id,
+            AgreementVersion.id != version.id,
+            AgreementVersion.status.in_(OPEN_STATUSES),
+        )
+    )
+    return other is not None
+
+
+def _standing(
+    agreement: Agreement,
+    version: AgreementVersion,
+    parties: list[int],
+    signed: list[int],
+    clauses: list[Clause],
+    open_amendment: bool,
+    now: datetime,
+) -> Standing:
+    today = local_date(now)
+    return Standing(
+        version=version,
+        drafting_tenant_id=agreement.tenant_id,
+        party_tenant_ids=frozenset(parties),
+        signed_tenant_ids=frozenset(signed),
+        sharing_owner_ids=frozenset(c.owner_tenant_id for c in clauses if c.ends_on is None or c.ends_on >= today),
+        open_amendment=open_amendment,
+    )
+
+
+async def standing(session: AsyncSession, actor: Actor, version_id: int, now: datetime) -> Standing:
+    """The version with the facts `allowed_actions` reads; NotFound when the actor may not see it."""
+    agreement, version = await get_version(session, actor, version_id)
+    parties = (
+        await session.scalars(select(AgreementParty.tenant_id).where(AgreementParty.version_id == version.id))
+    ).all()
+    signed = (await session.scalars(select(Signature.tenant_id).where(Signature.version_id == version.id))).all()
+    clauses = (await session.scalars(select(Clause).where(Clause.version_id == version.id))).all()
+    return _standing(
+        agreement, version, list(parties), list(signed), list(clauses), await _open_amendment(session, version), now
+    )
+
+
+def comment_visible(comment: AgreementComment, reader_tenant_id: int, drafting_tenant_id: int, joined: Any) -> bool:
+    """A party added later reads a comment written before it joined only when its author allowed it."""
+    if reader_tenant_id in (comment.tenant_id, drafting_tenant_id) or comment.later_parties_may_read:
+        return True
+    return joined is None or comment.created_at >= joined
 
 
 async def detail(session: AsyncSession, actor: Actor, version_id: int, now: datetime) -> VersionDetail:
@@ -136,6 +199,17 @@ async def detail(session: AsyncSession, actor: Actor, version_id: int, now: date
             .order_by(AgreementComment.id)
         )
     ).all()
+    events = (
+        await session.scalars(
+            select(AgreementEvent).where(AgreementEvent.version_id == version.id).order_by(AgreementEvent.id)
+        )
+    ).all()
+    tenants = {t.id: t for _p, t in parties}
+    others = {e.subject_tenant_id for e in events} | {e.tenant_id for e in events} | {agreement.tenant_id}
+    missing = {i for i in others if i is not None and i not in tenants}
+    if missing:
+        tenants.update({t.id: t for t in (await session.scalars(select(Tenant).where(Tenant.id.in_(missing)))).all()})
+    joined = next((p.joined_at for p, _t in parties if p.tenant_id == actor.tenant_id), None)
     return VersionDetail(
         agreement=agreement,
         version=version,
@@ -143,17 +217,19 @@ async def detail(session: AsyncSession, actor: Actor, version_id: int, now: date
         parties=[(p, t) for p, t in parties],
         clauses=list(clauses),
         signatures=list(signatures),
-        comments=[(c, n) for c, n in comments],
-        tenants={t.id: t for _p, t in parties},
+        comments=[(c, n) for c, n in comments if comment_visible(c, actor.tenant_id, agreement.tenant_id, joined)],
+        tenants=tenants,
+        events=list(events),
+        standing=_standing(
+            agreement,
+            version,
+            [p.tenant_id for p, _t in parties],
+            [s.tenant_id for s in signatures],
+            list(clauses),
+            await _open_amendment(session, version),
+            now,
+        ),
     )
-
-
-def _is_party(d: VersionDetail, tenant_id: int) -> bool:
-    return any(p.tenant_id == tenant_id for p, _t in d.parties)
-
-
-def may_edit(agreement: Agreement, version: AgreementVersion, actor: Actor) -> bool:
-    return version.status == "draft" and agreement.tenant_id == actor.tenant_id
 
 
 async def audit_version(
@@ -176,3 +252,30 @@ async def audit_version(
         detail={"agreement_id": version.agreement_id, "number": version.number, **(detail or {})},
         now=now,
     )
+
+
+async def record_event(
+    session: AsyncSession,
+    actor: Actor,
+    version: AgreementVersion,
+    kind: str,
+    now: datetime,
+    reason: str = "",
+    subject_tenant_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Tell every party of the version: an entry in its events list, shown on the version page."""
+    session.add(
+        AgreementEvent(
+            version_id=version.id,
+            kind=kind,
+            at=now,
+            tenant_id=actor.tenant_id,
+            user_id=actor.user_id,
+            user_name=actor.full_name,
+            subject_tenant_id=subject_tenant_id,
+            reason=reason,
+            detail=detail or {},
+        )
+    )
+    await session.flush()

@@ -1,46 +1,33 @@
-"""Agreement pages: list, draft editor, version, signing, verification, comparison, comments, PDF."""
+"""Agreement pages: list, draft editor, version, verification, comparison, comments, PDF.
+
+The confirmation steps (propose, sign, withdraw, give notice, stop sharing) are in ceremony_routes.py,
+on the same controller."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from portal import i18n
 from portal.access import permission
 from portal.i18n import gettext as _
-from portal.partnership import labels, pdf, services, terms
+from portal.partnership import pdf, services, terms
 from portal.partnership.agreement_templates import TEMPLATES
-from portal.partnership.forms import ClauseRow, DraftForm, PartyRow, parse
+from portal.partnership.ceremony_routes import CeremonyRoutes
+from portal.partnership.forms import ClauseRow, DraftForm, PartyRow, number, parse
 from portal.partnership.models import CATEGORIES, PURPOSES, SCOPES
-from portal.web import DB, CurrentActor, is_htmx, now, page, see_other
+from portal.partnership.pages import BASE, allowed, as_in_force, clause_groups, policy, render
+from portal.partnership.pages import load as _load
+from portal.partnership.pages import terms_of as _terms_of
+from portal.partnership.pages import version_url as _version_url
+from portal.web import DB, CurrentActor, is_htmx, now, see_other
 
-BASE = "/agreements"
-
-
-def _page(template: str, status_code: int = 200, **context: Any) -> Template:
-    return page(template, status_code=status_code, L=labels, **context)
-
-
-def _version_url(version_id: int, action: str = "") -> str:
-    return f"{BASE}/versions/{version_id}" + (f"/{action}" if action else "")
-
-
-async def _load(request: Request, db: DB, actor: CurrentActor, version_id: int) -> services.VersionDetail:
-    try:
-        return await services.detail(db, actor, version_id, now(request))
-    except services.NotFound:
-        raise NotFoundException from None
-
-
-async def _terms_of(db: DB, d: services.VersionDetail) -> dict[str, Any]:
-    if d.version.terms_json:
-        return json.loads(d.version.terms_json)
-    return await terms.terms_from_rows(db, d.version)
+_page = render
+A = services.Action
 
 
 async def _editor(
@@ -62,7 +49,8 @@ async def _editor(
 def _apply_op(form: DraftForm, op: str) -> bool:
     """Add or remove a party or clause row in the posted form; False for a plain save."""
     name, _sep, index = op.partition(":")
-    position = int(index) if index.isdigit() else -1
+    position = number(index, 999) if index else None
+    position = -1 if position is None else position
     if name == "add_party":
         form.parties.append(PartyRow())
     elif name == "remove_party" and 0 <= position < len(form.parties):
@@ -83,13 +71,13 @@ def _fragment_or_page(request: Request, response: Template) -> Template:
     return response
 
 
-class AgreementController(Controller):
+class AgreementController(CeremonyRoutes, Controller):
     path = BASE
 
     @get("/", name="agreements", opt=permission("agreement", "list"))
     async def index(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         rows = await services.list_agreements(db, actor, now(request))
-        return _page("partnership/list.html", rows=rows, may_draft="agreement_draft" in _grants(actor))
+        return _page("partnership/list.html", rows=rows)
 
     @get("/new", name="agreement_new", opt=permission("agreement", "draft"))
     async def new(self, request: Request, db: DB, actor: CurrentActor) -> Response:
@@ -104,6 +92,7 @@ class AgreementController(Controller):
         tenants = await services.partner_tenants(db)
         drafting = next(t for t in tenants if t.id == actor.tenant_id)
         partners = [t for t in tenants if str(t.id) in chosen and t.id != actor.tenant_id]
+        # form_from_template counts days with the calendar (29 February included)
         form = services.form_from_template(key, drafting, partners, i18n.current_language(), now(request).date())
         return await _editor(db, form, BASE, template_key=key if key in TEMPLATES else "")
 
@@ -114,7 +103,9 @@ class AgreementController(Controller):
         key = str(posted.get("template_key", ""))
         if _apply_op(form, str(posted.get("op", ""))):
             return _fragment_or_page(request, await _editor(db, form, BASE, template_key=key))
-        version = await services.create_draft(db, actor, form, now(request), template_key=key or None)
+        version = await services.create_draft(
+            db, actor, form, now(request), template_key=key or None, policy=policy(request)
+        )
         if version is None:
             return _fragment_or_page(request, await _editor(db, form, BASE, status_code=422, template_key=key))
         return see_other(request, _version_url(version.id))
@@ -133,37 +124,39 @@ class AgreementController(Controller):
         status_code: int = 200,
     ) -> Template:
         d = await _load(request, db, actor, version_id)
-        versions = await services.versions_of(db, actor, d.agreement.id)
+        t = as_in_force(await _terms_of(db, d), d)
         return _page(
             "partnership/version.html",
             status_code=status_code,
             d=d,
-            t=await _terms_of(db, d),
-            versions=versions,
-            may=_may(actor, d),
+            t=t,
+            groups=clause_groups(t, i18n.current_language()),
+            versions=await services.versions_of(db, actor, d.agreement.id),
+            may=allowed(request, actor, d),
+            A=A,
             error=error,
         )
 
     @get("/versions/{version_id:int}/edit", name="agreement_edit", opt=permission("agreement", "draft"))
     async def edit(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         d = await _load(request, db, actor, version_id)
-        if not services.may_edit(d.agreement, d.version, actor):
-            raise PermissionDeniedException
+        if A.EDIT not in allowed(request, actor, d):
+            return await self._show(request, db, actor, version_id, _refusal(request, actor, d, A.EDIT), 403)
         form = await services.form_from_version(db, d.version)
         return await _editor(db, form, _version_url(version_id, "edit"), version=d.version)
 
     @post("/versions/{version_id:int}/edit", name="agreement_save", opt=permission("agreement", "draft"))
     async def save(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         d = await _load(request, db, actor, version_id)
-        if not services.may_edit(d.agreement, d.version, actor):
-            raise PermissionDeniedException
+        if A.EDIT not in allowed(request, actor, d):
+            return await self._show(request, db, actor, version_id, _refusal(request, actor, d, A.EDIT), 403)
         posted = await request.form()
         form = parse(posted)
         action = _version_url(version_id, "edit")
         if _apply_op(form, str(posted.get("op", ""))):
             return _fragment_or_page(request, await _editor(db, form, action, version=d.version))
         try:
-            saved = await services.save_draft(db, actor, version_id, form, now(request))
+            saved = await services.save_draft(db, actor, version_id, form, now(request), policy=policy(request))
         except services.EditConflict:
             await db.rollback()
             d = await _load(request, db, actor, version_id)
@@ -179,88 +172,33 @@ class AgreementController(Controller):
             return _fragment_or_page(request, await _editor(db, form, action, version=d.version, status_code=422))
         return see_other(request, _version_url(version_id))
 
-    @post("/versions/{version_id:int}/propose", name="agreement_propose", opt=permission("agreement", "draft"))
-    async def propose(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        await _load(request, db, actor, version_id)
-        try:
-            await services.propose(db, actor, version_id, now(request))
-        except services.Refused as refused:
-            return await self._show(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
-
     @post("/versions/{version_id:int}/amend", name="agreement_amend", opt=permission("agreement", "draft"))
     async def amend(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         await _load(request, db, actor, version_id)
         try:
-            new = await services.amend(db, actor, version_id, now(request))
+            new = await services.amend(db, actor, version_id, now(request), policy=policy(request))
         except services.Refused as refused:
+            await db.rollback()
             return await self._show(request, db, actor, version_id, refused.message, 422)
         return see_other(request, _version_url(new.id, "edit"))
-
-    @get("/versions/{version_id:int}/sign", name="agreement_sign_form", opt=permission("agreement", "sign"))
-    async def sign_form(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        return await self._sign_page(request, db, actor, version_id)
-
-    async def _sign_page(
-        self,
-        request: Request,
-        db: DB,
-        actor: CurrentActor,
-        version_id: int,
-        error: str | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        d = await _load(request, db, actor, version_id)
-        if not any(p.tenant_id == actor.tenant_id for p, _t in d.parties):
-            raise NotFoundException
-        return _page(
-            "partnership/sign.html",
-            status_code=status_code,
-            d=d,
-            t=await _terms_of(db, d),
-            canonical=d.version.terms_json,
-            error=error,
-            already=actor.tenant_id in d.signed_tenants,
-        )
-
-    @post("/versions/{version_id:int}/sign", name="agreement_sign", opt=permission("agreement", "sign"))
-    async def sign(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        posted = await request.form()
-        try:
-            await services.sign(db, actor, version_id, str(posted.get("terms_hash", "")), now(request))
-        except services.NotFound:
-            raise NotFoundException from None
-        except services.Refused as refused:
-            await db.rollback()
-            return await self._sign_page(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
-
-    @post("/versions/{version_id:int}/terminate", name="agreement_terminate", opt=permission("agreement", "terminate"))
-    async def terminate(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
-        posted = await request.form()
-        try:
-            await services.terminate(db, actor, version_id, str(posted.get("reason", "")), now(request))
-        except services.NotFound:
-            raise NotFoundException from None
-        except services.Refused as refused:
-            await db.rollback()
-            return await self._show(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
 
     @get("/versions/{version_id:int}/comments", name="agreement_comments", opt=permission("agreement", "list"))
     async def comments(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         d = await _load(request, db, actor, version_id)
         template = "partnership/_comments.html" if is_htmx(request) else "partnership/comments.html"
-        return _page(template, d=d, may=_may(actor, d), error=None, body="")
+        return _page(template, d=d, may=allowed(request, actor, d), A=A, error=None, body="", later=False)
 
     @post("/versions/{version_id:int}/comments", name="agreement_comment", opt=permission("agreement", "comment"))
     async def comment(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         await _load(request, db, actor, version_id)
-        body = str((await request.form()).get("body", ""))
+        posted = await request.form()
+        body, later = str(posted.get("body", "")), posted.get("later_parties_may_read") == "on"
         error = None
         try:
-            await services.add_comment(db, actor, version_id, body, now(request))
-            body = ""
+            await services.add_comment(
+                db, actor, version_id, body, now(request), policy=policy(request), later_parties_may_read=later
+            )
+            body, later = "", False
         except services.Refused as refused:
             error = refused.message
         if error is None and not is_htmx(request):
@@ -269,7 +207,8 @@ class AgreementController(Controller):
         template = "partnership/_comments.html" if is_htmx(request) else "partnership/comments.html"
         # htmx swaps only 2xx answers: the fragment with its error message comes back as 200.
         status_code = 422 if error and not is_htmx(request) else 200
-        return _page(template, status_code=status_code, d=d, may=_may(actor, d), error=error, body=body)
+        may = allowed(request, actor, d)
+        return _page(template, status_code=status_code, d=d, may=may, A=A, error=error, body=body, later=later)
 
     @get("/versions/{version_id:int}/verify", name="agreement_verify", opt=permission("agreement", "list"))
     async def verify(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -320,25 +259,6 @@ class AgreementController(Controller):
         )
 
 
-def _grants(actor: CurrentActor) -> set[str]:
-    from portal.access.policy import ROLE_GRANTS
-
-    return {f"{obj}_{act}" for role in actor.roles for obj, act in ROLE_GRANTS.get(role, [])}
-
-
-def _may(actor: CurrentActor, d: services.VersionDetail) -> dict[str, bool]:
-    """Which actions to offer; each is checked again by its route and service."""
-    grants = _grants(actor)
-    party = any(p.tenant_id == actor.tenant_id for p, _t in d.parties)
-    drafting = d.agreement.tenant_id == actor.tenant_id
-    return {
-        "edit": "agreement_draft" in grants and services.may_edit(d.agreement, d.version, actor),
-        "propose": "agreement_draft" in grants and services.may_edit(d.agreement, d.version, actor),
-        "amend": "agreement_draft" in grants and drafting and d.status == "active",
-        "sign": "agreement_sign" in grants
-        and party
-        and d.version.status in services.OPEN_FOR_SIGNING
-        and actor.tenant_id not in d.signed_tenants,
-        "terminate": "agreement_terminate" in grants and party and d.status in ("active", "proposed", "signing"),
-        "comment": "agreement_comment" in grants and d.version.status in ("draft", "proposed", "signing"),
-    }
+def _refusal(request: Request, actor: CurrentActor, d: services.VersionDetail, action: services.Action) -> str:
+    assert d.standing is not None
+    return services.why_not(d.standing, actor, now(request), policy(request), action) or ""

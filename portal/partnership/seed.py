@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access.guard import Actor
+from portal.access.policy import PolicyStore
 from portal.db import utcnow
 from portal.partnership import services
 from portal.partnership.models import Agreement
+from portal.settings import ROOT
 from portal.tenants.models import Membership, Tenant, User
 
 OUTSIDER = "employer-chorsu-savdo"  # the demo's outsider: never a party to any agreement
@@ -76,17 +78,19 @@ async def _seed_one(
     )
     if exists is not None:
         return
+    policy = PolicyStore(session.bind, ROOT / "policies.conf")  # the demo's people act under the real policy
+    await policy.refresh(session)
     tenants = await _tenants(session, slugs)
     assert all(t.slug != OUTSIDER for t in tenants)
     drafting = next(t for t in tenants if t.id == actor.tenant_id)
     form = services.form_from_template(key, drafting, tenants, "uz", date(now.year, 1, 1))
     form.valid_until = date(now.year + 2, 12, 31).isoformat()
-    version = await services.create_draft(session, actor, form, now, template_key=key)
+    version = await services.create_draft(session, actor, form, now, template_key=key, policy=policy)
     assert version is not None, form.errors
-    await services.propose(session, actor, version.id, now)
+    await services.propose(session, actor, version.id, now, policy=policy)
     for tenant in tenants[:signers]:
         signer = await actor_for(session, SIGNATORIES[tenant.slug], tenant.slug)
-        await services.sign(session, signer, version.id, version.terms_hash or "", now)
+        await services.sign(session, signer, version.id, version.terms_hash or "", now, policy=policy)
 
 
 async def seed_agreements(session: AsyncSession, now: datetime) -> None:

@@ -47,7 +47,9 @@ async def terms_from_rows(session: AsyncSession, version: AgreementVersion) -> d
     if version.supersedes_id is not None:
         previous = await session.get(AgreementVersion, version.supersedes_id)
         supersedes = {"number": previous.number, "terms_hash": previous.terms_hash} if previous else None
+    stated = {} if version.notice_days is None else {"notice_days": version.notice_days}
     return {
+        **stated,  # terms frozen before the notice period existed do not state it: their hash stays
         "format": TERMS_FORMAT,
         "agreement_id": agreement.id,
         "drafting_tenant_id": agreement.tenant_id,
@@ -95,7 +97,7 @@ async def terms_from_rows(session: AsyncSession, version: AgreementVersion) -> d
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(term, old value, new value) for each term that differs; parties by tenant, clauses by number."""
     changes: list[tuple[str, Any, Any]] = []
-    for key in ("title", "common_goals", "joint_tools", "valid_from", "valid_until"):
+    for key in ("title", "common_goals", "joint_tools", "valid_from", "valid_until", "notice_days"):
         if old.get(key) != new.get(key):
             changes.append((key, old.get(key), new.get(key)))
     old_parties = {p["tenant_id"]: p for p in old.get("parties", [])}

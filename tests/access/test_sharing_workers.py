@@ -241,8 +241,9 @@ def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within
         seen = partner.get(f"/clients/{client_id}")
         assert seen.status_code == 200 and CLIENT_NAME in seen.text
 
+        # The data owner stops sharing at once (a party's notice would end it only after the notice period).
         ended = signatory.post(
-            f"/agreements/versions/{version_id}/terminate",
+            f"/agreements/versions/{version_id}/stop-sharing",
             data={"reason": "Loyiha muddatidan oldin yakunlandi", "_csrf_token": signatory.cookies["portal_csrf"]},
         )
         assert ended.status_code == 303, ended.text

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from portal import i18n
 from tests.browser.conftest import ServedPortal, sign_in
 from tests.browser.test_accessibility import reflow_problems, violations
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -126,13 +127,18 @@ def expect_not_found(page: Page, url: str) -> None:
 
 
 def terminate_the_pilot(walk: Journey) -> None:
-    page = walk.as_user("pes.sign")
-    page.goto(walk.url("/agreements"))
-    page.get_by_role("link", name=re.compile(PILOT)).click()
-    expect(page.locator(".status-line .status")).to_have_text("In force")
-    page.locator("#reason").fill("Replaced by agreements between pairs of partners")
-    page.get_by_role("button", name="Terminate the agreement").click()
-    expect(page.locator(".status-line .status")).to_have_text("Terminated")
+    """The two organisations holding the cases (the employment office and the INSON centre) stop
+    sharing their clients' data under the pilot at once; the pilot stays in force for the rest."""
+    for login in ("pes.sign", "inson.sign"):
+        page = walk.as_user(login)
+        page.goto(walk.url("/agreements"))
+        page.get_by_role("link", name=re.compile(PILOT)).click()
+        expect(page.locator(".status-line .status")).to_have_text("In force")
+        page.get_by_role("link", name="Stop sharing your organisation's data now").click()
+        page.locator("#reason").fill("Replaced by agreements between pairs of partners")
+        page.get_by_role("button", name="Stop sharing our data now").click()
+        expect(page.locator(".notice[role=status]")).to_contain_text("no longer shared")
+        expect(page.locator("#events-title + ol")).to_contain_text("Replaced by agreements between pairs")
 
 
 def draft_and_propose(walk: Journey, axe: AxeReport | None) -> str:
@@ -178,7 +184,8 @@ def draft_and_propose(walk: Journey, axe: AxeReport | None) -> str:
         expect(page.locator("#clause-0")).to_be_visible()
         axe.in_every_language(page, "draft editor")
         page.goto(version_url)
-    page.get_by_role("button", name=re.compile("^Propose for signing")).click()
+    page.get_by_role("link", name="Propose for signing").click()
+    page.get_by_role("button", name="Freeze the terms and propose them for signing").click()
     expect(page.locator(".status-line .status")).to_have_text("Proposed for signing")
     return version_url.removeprefix(walk.portal.url)
 
@@ -198,7 +205,13 @@ def sign_online(walk: Journey, login: str, version: str, axe: AxeReport | None) 
     if axe is not None:
         axe.in_every_language(page, f"signing page of {login}")
     page.get_by_role("button", name="Sign these terms").click()
-    page.wait_for_url(walk.url(version))
+    expect(page.locator("#agree-error")).to_be_visible()  # nothing is signed without the confirmation
+    page.get_by_label(re.compile("^I have read and agree on behalf of")).check()
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign these terms").click()
+    page.wait_for_url(walk.url(version + "/signed"))
+    expect(page.locator("#signed-hash")).to_have_text(frozen)
+    page.goto(walk.url(version))
     expect(page.get_by_role("link", name="Read and sign")).to_have_count(0)
     signer = {"pes.sign": PES, "mono.admin": MONOCENTRE}[login]
     expect(page.locator("#signatures-title + ul li", has_text=signer)).to_contain_text("signed by")

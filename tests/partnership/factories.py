@@ -10,13 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
 from portal.access.models import AccessGrant
+from portal.access.policy import PolicyStore
 from portal.partnership import services
 from portal.partnership.forms import ClauseRow, DraftForm, PartyRow
 from portal.partnership.seed import SIGNATORIES, actor_for
+from portal.settings import ROOT
 from portal.tenants.models import Tenant
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMINS = {"pes-yunusobod": "pes.admin", "inson-yunusobod": "inson.admin", "ngo-sharoit-plus": "ngo.admin"}
+
+
+async def policy_of(session: AsyncSession) -> PolicyStore:
+    """The real Casbin policy stored in the test's database, as the app loads it."""
+    policy = PolicyStore(session.bind, ROOT / "policies.conf")
+    await policy.refresh(session)
+    return policy
 
 
 async def tenant_ids(session: AsyncSession) -> dict[str, int]:
@@ -48,14 +57,14 @@ async def make_agreement(
         parties=[PartyRow(str(ids[s]), role="Hamkor") for s in parties],
         clauses=[clause(ids[o], ids[r], cats) for o, r, cats in clauses],
     )
-    version = await services.create_draft(session, drafter, form, now)
+    policy = await policy_of(session)
+    version = await services.create_draft(session, drafter, form, now, policy=policy)
     assert version is not None, form.errors
-    await services.propose(session, drafter, version.id, now)
+    await services.propose(session, drafter, version.id, now, policy=policy)
     signers = parties if signed is True else (signed or ())
     for slug in signers:
-        await services.sign(
-            session, await actor_for(session, SIGNATORIES[slug], slug), version.id, version.terms_hash, now
-        )
+        signer = await actor_for(session, SIGNATORIES[slug], slug)
+        await services.sign(session, signer, version.id, version.terms_hash, now, policy=policy)
     return version.id
 
 

@@ -20,7 +20,7 @@ from portal.partnership.seed import SIGNATORIES, actor_for
 from portal.settings import Settings
 from tests.access import kernel_calls as sharing
 from tests.factories import consent, engage, make_client, tenant_id
-from tests.partnership.factories import NOW, make_agreement
+from tests.partnership.factories import NOW, make_agreement, policy_of
 
 pytestmark = pytest.mark.usefixtures("no_demo_agreements")
 
@@ -30,7 +30,9 @@ def run(settings: Settings, work):  # type: ignore[no-untyped-def]
         engine = make_engine(settings.database_url)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await work(session, PolicyStore(engine, settings.policy_model))
+                policy = PolicyStore(engine, settings.policy_model)
+                await policy.refresh(session)
+                return await work(session, policy)
         finally:
             await engine.dispose()
 
@@ -59,7 +61,7 @@ async def seen_by_ngo(session, policy, client_id: int, now: datetime = NOW) -> f
 async def sign(session, version_id: int, slug: str, now: datetime = NOW) -> None:  # type: ignore[no-untyped-def]
     version = await session.get(AgreementVersion, version_id)
     signer = await actor_for(session, SIGNATORIES[slug], slug)
-    await services.sign(session, signer, version_id, version.terms_hash, now)
+    await services.sign(session, signer, version_id, version.terms_hash, now, policy=await policy_of(session))
     await session.commit()
 
 
@@ -77,15 +79,40 @@ def test_access_appears_only_after_the_last_signature(settings) -> None:  # type
     run(settings, work)
 
 
-def test_termination_ends_access_at_once(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_data_owner_stopping_its_sharing_ends_access_at_once(settings) -> None:  # type: ignore[no-untyped-def]
     async def work(session, policy):  # type: ignore[no-untyped-def]
         client, _given = await follow_a_client(session)
         version_id = await make_agreement(session, signed=True)
         assert await seen_by_ngo(session, policy, client.id) == {"identity", "disability"}
-        ngo = await actor_for(session, "ngo.admin", "ngo-sharoit-plus")
-        await services.terminate(session, ngo, version_id, "Loyiha yakunlandi", NOW)
+        pes = await actor_for(session, "pes.sign", "pes-yunusobod")
+        await services.stop_sharing(session, pes, version_id, "Ma’lumot berish to‘xtatildi", NOW, policy=policy)
         await session.commit()
         assert await seen_by_ngo(session, policy, client.id) == frozenset()
+        version = await session.get(AgreementVersion, version_id)
+        assert version.status == "active"  # the agreement itself goes on
+        assert (await services.verify(session, pes, version_id)).intact  # a recorded end is no tampering
+
+    run(settings, work)
+
+
+def test_notice_ends_access_after_its_last_day_by_the_clock(settings) -> None:  # type: ignore[no-untyped-def]
+    async def work(session, policy):  # type: ignore[no-untyped-def]
+        client, _given = await follow_a_client(session)
+        version_id = await make_agreement(session, signed=True)
+        ngo = await actor_for(session, "ngo.admin", "ngo-sharoit-plus")
+        with pytest.raises(services.Refused, match="30 days of notice"):
+            await services.give_notice(
+                session, ngo, version_id, "Loyiha yakunlandi", date(2026, 3, 10), NOW, policy=policy
+            )
+        await services.give_notice(session, ngo, version_id, "Loyiha yakunlandi", date(2026, 4, 30), NOW, policy=policy)
+        await session.commit()
+        last_day = datetime(2026, 4, 30, 18, 0, tzinfo=NOW.tzinfo)  # 23:00 in Tashkent
+        assert await seen_by_ngo(session, policy, client.id, now=last_day) == {"identity", "disability"}
+        after = datetime(2026, 4, 30, 19, 0, tzinfo=NOW.tzinfo)  # midnight in Tashkent
+        assert await seen_by_ngo(session, policy, client.id, now=after) == frozenset()
+        version = await session.get(AgreementVersion, version_id)
+        assert services.effective_status(version, after) == "terminated"
+        assert (await services.verify(session, ngo, version_id)).intact
 
     run(settings, work)
 
@@ -118,11 +145,13 @@ def test_an_amendment_changes_access_only_when_fully_signed(settings) -> None:  
         client, _given = await follow_a_client(session)
         version_id = await make_agreement(session, signed=True)
         drafter = await actor_for(session, "pes.admin", "pes-yunusobod")
-        amendment = await services.amend(session, drafter, version_id, NOW)
+        amendment = await services.amend(session, drafter, version_id, NOW, policy=await policy_of(session))
         form = await services.form_from_version(session, amendment)
         form.clauses[0].categories = ["identity"]  # narrower: no more disability data
-        assert await services.save_draft(session, drafter, amendment.id, form, NOW), form.errors
-        await services.propose(session, drafter, amendment.id, NOW)
+        assert await services.save_draft(session, drafter, amendment.id, form, NOW, policy=await policy_of(session)), (
+            form.errors
+        )
+        await services.propose(session, drafter, amendment.id, NOW, policy=await policy_of(session))
         await session.commit()
         assert await seen_by_ngo(session, policy, client.id) == {"identity", "disability"}  # unsigned
         await sign(session, amendment.id, "pes-yunusobod")

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from portal.partnership.models import Agreement, AgreementVersion
 from portal.tenants.models import Tenant
-from tests.conftest import login, post_form, with_db
+from tests.conftest import DEMO_PASSWORD, login, post_form, with_db
 
 HX = {"HX-Request": "true"}
+CONFIRMED = {"agree": "on", "password": DEMO_PASSWORD}  # the signing ceremony's confirmation
 
 
 def _versions(settings) -> dict[str, tuple[int, str]]:  # type: ignore[no-untyped-def]
@@ -145,9 +146,9 @@ def test_signing_through_the_page_refuses_a_stale_hash_a_non_signatory_and_a_non
     login(signer, "ngo.admin")
     page = signer.get(url)
     assert page.status_code == 200 and terms_hash in page.text
-    stale = post_form(signer, url, {"terms_hash": "f" * 64})
+    stale = post_form(signer, url, {"terms_hash": "f" * 64, **CONFIRMED})
     assert stale.status_code == 422 and "not the terms of this version" in stale.text
-    signed = post_form(signer, url, {"terms_hash": terms_hash})
+    signed = post_form(signer, url, {"terms_hash": terms_hash, **CONFIRMED})
     assert signed.status_code == 303
     assert "status-active" in signer.get(f"/agreements/versions/{version_id}").text
 
@@ -253,7 +254,12 @@ def test_a_signatory_cannot_sign_for_another_party_by_naming_it_in_the_form(clie
     version_id, terms_hash = _versions(settings)["pes-ngo-referral"]
     ids = _tenant_ids(settings)
     login(client, "ngo.admin")
-    forged = {"terms_hash": terms_hash, "tenant_id": str(ids["monocentre-tashkent"]), "signer_user_id": "1"}
+    forged = {
+        "terms_hash": terms_hash,
+        "tenant_id": str(ids["monocentre-tashkent"]),
+        "signer_user_id": "1",
+        **CONFIRMED,
+    }
     assert post_form(client, f"/agreements/versions/{version_id}/sign", forged).status_code == 303
 
     async def signatures(session):  # type: ignore[no-untyped-def]

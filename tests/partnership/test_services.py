@@ -14,7 +14,7 @@ from portal.partnership import services
 from portal.partnership.models import AgreementVersion, Clause, Signature
 from portal.partnership.seed import SIGNATORIES, actor_for
 from tests.conftest import with_db
-from tests.partnership.factories import NOW, all_p2, lines_of, make_agreement, tenant_ids
+from tests.partnership.factories import NOW, all_p2, lines_of, make_agreement, policy_of, tenant_ids
 
 PILOT = (
     "pes-yunusobod",
@@ -30,11 +30,11 @@ def test_a_draft_is_proposed_then_signed_by_every_party_and_comes_into_force(set
         assert version.status == "proposed" and len(version.terms_hash) == 64
         assert await lines_of(session, version_id) == []
         pes = await actor_for(session, "pes.sign", "pes-yunusobod")
-        await services.sign(session, pes, version_id, version.terms_hash, NOW)
+        await services.sign(session, pes, version_id, version.terms_hash, NOW, policy=await policy_of(session))
         assert version.status == "signing"
         assert await lines_of(session, version_id) == []
         ngo = await actor_for(session, "ngo.admin", "ngo-sharoit-plus")
-        await services.sign(session, ngo, version_id, version.terms_hash, NOW)
+        await services.sign(session, ngo, version_id, version.terms_hash, NOW, policy=await policy_of(session))
         assert version.status == "active" and version.activated_at == NOW
         ids = await tenant_ids(session)
         owner, recipient = f"tenant:{ids['pes-yunusobod']}", f"tenant:{ids['ngo-sharoit-plus']}"
@@ -54,14 +54,14 @@ def test_a_signatory_signs_only_for_the_tenant_they_act_for(settings) -> None:  
         # The INSON centre's signatory is no party: the version does not exist for them.
         inson = await actor_for(session, "inson.sign", "inson-yunusobod")
         with pytest.raises(services.NotFound):
-            await services.sign(session, inson, version_id, version.terms_hash, NOW)
+            await services.sign(session, inson, version_id, version.terms_hash, NOW, policy=await policy_of(session))
         pes = await actor_for(session, "pes.sign", "pes-yunusobod")
-        await services.sign(session, pes, version_id, version.terms_hash, NOW)
+        await services.sign(session, pes, version_id, version.terms_hash, NOW, policy=await policy_of(session))
         signatures = (await session.scalars(select(Signature).where(Signature.version_id == version_id))).all()
         ids = await tenant_ids(session)
         assert [(s.tenant_id, s.signer_user_id) for s in signatures] == [(ids["pes-yunusobod"], pes.user_id)]
         with pytest.raises(services.Refused, match="already signed"):
-            await services.sign(session, pes, version_id, version.terms_hash, NOW)
+            await services.sign(session, pes, version_id, version.terms_hash, NOW, policy=await policy_of(session))
 
     with_db(settings, work)
 
@@ -72,7 +72,9 @@ def test_a_party_member_without_the_signatory_role_cannot_sign(settings) -> None
         version = await session.get(AgreementVersion, version_id)
         case_manager = await actor_for(session, "pes.case", "pes-yunusobod")
         with pytest.raises(services.Refused, match="signatory"):
-            await services.sign(session, case_manager, version_id, version.terms_hash, NOW)
+            await services.sign(
+                session, case_manager, version_id, version.terms_hash, NOW, policy=await policy_of(session)
+            )
 
     with_db(settings, work)
 
@@ -82,7 +84,7 @@ def test_a_stale_hash_is_refused_with_a_clear_message(settings) -> None:  # type
         version_id = await make_agreement(session)
         pes = await actor_for(session, "pes.sign", "pes-yunusobod")
         with pytest.raises(services.Refused, match="not the terms of this version"):
-            await services.sign(session, pes, version_id, "0" * 64, NOW)
+            await services.sign(session, pes, version_id, "0" * 64, NOW, policy=await policy_of(session))
         assert (await session.scalars(select(Signature).where(Signature.version_id == version_id))).all() == []
 
     with_db(settings, work)
@@ -105,7 +107,7 @@ def test_concurrent_last_two_signatures_activate_exactly_once(settings) -> None:
                 try:
                     actor = await actor_for(session, SIGNATORIES[slug], slug)
                     await session.commit()  # end the read so the signing transaction starts fresh
-                    await services.sign(session, actor, version_id, terms_hash, NOW)
+                    await services.sign(session, actor, version_id, terms_hash, NOW, policy=await policy_of(session))
                     await asyncio.sleep(0.05)  # hold the lock a while: the other signer must wait
                     await session.commit()
                     return "signed"
@@ -143,13 +145,18 @@ def test_an_unsigned_amendment_leaves_the_compiled_policy_as_it_was(settings) ->
         version_id = await make_agreement(session, signed=True)
         before = await all_p2(session)
         drafter = await actor_for(session, "pes.admin", "pes-yunusobod")
-        amendment = await services.amend(session, drafter, version_id, NOW)
+        amendment = await services.amend(session, drafter, version_id, NOW, policy=await policy_of(session))
         await session.execute(
             Clause.__table__.update().where(Clause.version_id == amendment.id).values(categories=["identity"])
         )
-        await services.propose(session, drafter, amendment.id, NOW)
+        await services.propose(session, drafter, amendment.id, NOW, policy=await policy_of(session))
         await services.sign(
-            session, await actor_for(session, "pes.sign", "pes-yunusobod"), amendment.id, amendment.terms_hash, NOW
+            session,
+            await actor_for(session, "pes.sign", "pes-yunusobod"),
+            amendment.id,
+            amendment.terms_hash,
+            NOW,
+            policy=await policy_of(session),
         )
         assert amendment.status == "signing"
         assert await all_p2(session) == before
@@ -162,15 +169,22 @@ def test_a_signed_amendment_with_narrower_clauses_replaces_the_lines_when_it_com
     async def work(session):  # type: ignore[no-untyped-def]
         version_id = await make_agreement(session, signed=True)
         drafter = await actor_for(session, "pes.admin", "pes-yunusobod")
-        amendment = await services.amend(session, drafter, version_id, NOW)
+        amendment = await services.amend(session, drafter, version_id, NOW, policy=await policy_of(session))
         form = await services.form_from_version(session, amendment)
         form.clauses[0].categories = ["identity"]
-        assert await services.save_draft(session, drafter, amendment.id, form, NOW), form.errors
-        await services.propose(session, drafter, amendment.id, NOW)
+        assert await services.save_draft(session, drafter, amendment.id, form, NOW, policy=await policy_of(session)), (
+            form.errors
+        )
+        await services.propose(session, drafter, amendment.id, NOW, policy=await policy_of(session))
         later = NOW + timedelta(days=3)
         for slug in ("pes-yunusobod", "ngo-sharoit-plus"):
             await services.sign(
-                session, await actor_for(session, SIGNATORIES[slug], slug), amendment.id, amendment.terms_hash, later
+                session,
+                await actor_for(session, SIGNATORIES[slug], slug),
+                amendment.id,
+                amendment.terms_hash,
+                later,
+                policy=await policy_of(session),
             )
         old = await session.get(AgreementVersion, version_id)
         assert (old.status, old.ended_at, amendment.status) == ("superseded", later, "active")
@@ -180,17 +194,29 @@ def test_a_signed_amendment_with_narrower_clauses_replaces_the_lines_when_it_com
     with_db(settings, work)
 
 
-def test_termination_removes_the_lines_at_once(settings) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawal_ends_a_version_being_signed_and_notice_leaves_the_lines_until_its_last_day(settings) -> None:  # type: ignore[no-untyped-def]
     async def work(session):  # type: ignore[no-untyped-def]
-        version_id = await make_agreement(session, signed=True)
-        assert await lines_of(session, version_id)
+        policy = await policy_of(session)
         ngo = await actor_for(session, "ngo.admin", "ngo-sharoit-plus")
+        half = await make_agreement(session, signed=("pes-yunusobod",))
         with pytest.raises(services.Refused, match="reason"):
-            await services.terminate(session, ngo, version_id, " ", NOW)
-        await services.terminate(session, ngo, version_id, "Loyiha yakunlandi", NOW)
-        version = await session.get(AgreementVersion, version_id)
+            await services.withdraw(session, ngo, half, " ", NOW, policy=policy)
+        await services.withdraw(session, ngo, half, "Loyiha yakunlandi", NOW, policy=policy)
+        version = await session.get(AgreementVersion, half)
         assert (version.status, version.end_reason) == ("terminated", "Loyiha yakunlandi")
-        assert await lines_of(session, version_id) == []
+
+        version_id = await make_agreement(session, signed=True)
+        lines = await lines_of(session, version_id)
+        with pytest.raises(services.Refused, match="withdrawn"):
+            await services.withdraw(session, ngo, version_id, "Loyiha yakunlandi", NOW, policy=policy)
+        await services.give_notice(session, ngo, version_id, "Loyiha yakunlandi", date(2026, 5, 31), NOW, policy=policy)
+        version = await session.get(AgreementVersion, version_id)
+        assert (version.status, version.valid_until, version.notice_by_tenant_id) == (
+            "active",
+            date(2026, 5, 31),
+            ngo.tenant_id,
+        )
+        assert await lines_of(session, version_id) == lines  # still in force until its last day
 
     with_db(settings, work)
 
@@ -266,7 +292,7 @@ def test_drafts_are_checked_field_by_field(settings) -> None:  # type: ignore[no
                 ),
             ],
         )
-        assert await services.create_draft(session, drafter, form, NOW) is None
+        assert await services.create_draft(session, drafter, form, NOW, policy=await policy_of(session)) is None
         assert set(form.errors) == {
             "valid_until",
             "parties",
@@ -287,7 +313,7 @@ def test_drafts_are_checked_field_by_field(settings) -> None:  # type: ignore[no
                 )
             ],
         )
-        assert await services.create_draft(session, drafter, form, NOW) is None
+        assert await services.create_draft(session, drafter, form, NOW, policy=await policy_of(session)) is None
         assert set(form.errors) == {"parties", "clause-0-ends_on"}
 
     with_db(settings, work)
@@ -307,7 +333,12 @@ def test_the_two_templates_prefill_drafts_by_the_kinds_of_their_parties(settings
         pes, ngo = str(tenants["pes-yunusobod"].id), str(tenants["ngo-sharoit-plus"].id)
         assert pairs == {(ngo, pes), (pes, ngo)}
         drafter = await actor_for(session, "pes.admin", "pes-yunusobod")
-        assert await services.create_draft(session, drafter, referral, NOW, "pes-ngo-referral") is not None
+        assert (
+            await services.create_draft(
+                session, drafter, referral, NOW, "pes-ngo-referral", policy=await policy_of(session)
+            )
+            is not None
+        )
 
         partners = [
             tenants[s]
@@ -320,7 +351,12 @@ def test_the_two_templates_prefill_drafts_by_the_kinds_of_their_parties(settings
         inspection = str(tenants["labour-inspection-tashkent"].id)
         to_inspection = [c for c in pilot.clauses if c.recipient == inspection]
         assert to_inspection and all(c.purpose == "monitoring" and not c.consent for c in to_inspection)
-        assert await services.create_draft(session, drafter, pilot, NOW, "tashkent-icm-pilot") is not None, pilot.errors
+        assert (
+            await services.create_draft(
+                session, drafter, pilot, NOW, "tashkent-icm-pilot", policy=await policy_of(session)
+            )
+            is not None
+        ), pilot.errors
 
     with_db(settings, work)
 
