@@ -21,7 +21,7 @@ from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController
 from portal.db import make_engine, make_sessionmaker, utcnow
-from portal.partnership.routes import AgreementController
+from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
 from portal.tenants.provider_routes import IdentityProviderController
 from portal.tenants.providers import build_providers
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TenantUsersController,
             AccountController,
             AgreementController,
+            check_paper,
             ClientsController,
             SharingController,
             create_static_files_router(
