@@ -15,7 +15,6 @@ from typing import Any
 import anyio
 import segno
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from portal import i18n
 from portal.i18n import gettext as _
@@ -79,9 +78,54 @@ class _Document(FPDF):
         self.ln(1.5)
 
 
+def wrap(doc: FPDF, text: str, width: float) -> list[str]:
+    """Lines of at most `width` mm in the current font, broken between words (inside a word only when
+    it is longer than a line). fpdf2's own line breaking remeasures the line at every character, which
+    made a long agreement take minutes; this measures each word once."""
+    widths: dict[str, float] = {}
+
+    def measure(s: str) -> float:
+        if s not in widths:
+            widths[s] = doc.get_string_width(s)
+        return widths[s]
+
+    space, lines = measure(" "), []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split():
+            size = measure(word)
+            if line and used + space + size <= width:
+                line, used = f"{line} {word}", used + space + size
+                continue
+            if line:
+                lines.append(line)
+            line, used = word, size
+            while used > width and len(line) > 1:  # a word longer than the line: cut it
+                cut, taken = 0, 0.0
+                while cut < len(line) - 1 and taken + measure(line[cut]) <= width:
+                    taken += measure(line[cut])
+                    cut += 1
+                lines.append(line[: max(cut, 1)])
+                line = line[max(cut, 1) :]
+                used = doc.get_string_width(line)
+        lines.append(line)
+    return lines
+
+
+def _line(doc: FPDF, x: float, top: float, height: float, text: str) -> None:
+    """One line placed as `cell` would place it, through the cheaper `text` (a long agreement has
+    thousands of lines)."""
+    if text:
+        doc.text(x, top + 0.5 * height + 0.3 * doc.font_size, text)
+
+
 def _text(doc: FPDF, text: str, size: float = 10, style: str = "", height: float = 5.0) -> None:
     doc.set_font(FONT, style, size)
-    doc.multi_cell(doc.epw, height, clean(text) or "—", align="L", new_x="LMARGIN", new_y="NEXT")
+    for line in wrap(doc, clean(text) or "—", doc.epw):
+        if doc.will_page_break(height):
+            doc.add_page()
+        _line(doc, doc.l_margin, doc.get_y(), height, line)
+        doc.set_y(doc.get_y() + height)
 
 
 def _heading(doc: FPDF, text: str, size: float = 12) -> None:
@@ -137,31 +181,53 @@ def _clauses(doc: FPDF, p: Paper) -> None:
         _("Consent"),
         _("Ends on"),
     ]
-    doc.set_font(FONT, "", 7.5)
+    rows = [
+        [
+            str(c["number"]),
+            p.names.get(c["owner_tenant_id"], "?") + " → " + p.names.get(c["recipient_tenant_id"], "?"),
+            "; ".join(labels.category(x) for x in c["categories"]),
+            labels.access(c["actions"]),
+            labels.purpose(c["purpose"]),
+            labels.scope(c["scope"]),
+            _("Required") if c["consent_required"] else _("Not required"),
+            day(c["ends_on"]) or _("With the agreement"),
+        ]
+        for c in p.terms["clauses"]
+    ]
+    _table(doc, (7, 40, 36, 16, 25, 30, 16, 20), heads, rows)
+
+
+def _table(doc: FPDF, widths: tuple[float, ...], heads: list[str], rows: list[list[str]]) -> None:
+    """A table whose cells wrap inside their column; a row never splits, the heads repeat on each page."""
+    size, line, pad = 7.5, 3.6, 1.0
+
+    def layout(cells: list[str], style: str) -> tuple[list[list[str]], float]:
+        doc.set_font(FONT, style, size)
+        wrapped = [wrap(doc, clean(text), w - 2 * pad) for text, w in zip(cells, widths, strict=True)]
+        return wrapped, max(len(lines) for lines in wrapped) * line + 2 * pad
+
+    def draw(wrapped: list[list[str]], height: float, style: str) -> None:
+        doc.set_font(FONT, style, size)
+        x, top = doc.l_margin, doc.get_y()
+        for lines, w in zip(wrapped, widths, strict=True):
+            doc.rect(x, top, w, height, style="DF" if style else "D")
+            for k, text in enumerate(lines):
+                _line(doc, x + pad, top + pad + k * line, line, text)
+            x += w
+        doc.set_xy(doc.l_margin, top + height)
+
     doc.set_draw_color(*RULE)
-    with doc.table(
-        col_widths=(7, 40, 36, 16, 25, 30, 16, 20),
-        text_align="LEFT",
-        v_align="TOP",
-        line_height=3.6,
-        padding=1,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(236, 239, 242)),
-        repeat_headings=1,
-    ) as table:
-        row = table.row()
-        for head in heads:
-            row.cell(head)
-        for c in p.terms["clauses"]:
-            row = table.row()
-            row.cell(str(c["number"]))
-            owner = p.names.get(c["owner_tenant_id"], "?")
-            row.cell(owner + " → " + p.names.get(c["recipient_tenant_id"], "?"))
-            row.cell("; ".join(labels.category(x) for x in c["categories"]))
-            row.cell(labels.access(c["actions"]))
-            row.cell(labels.purpose(c["purpose"]))
-            row.cell(labels.scope(c["scope"]))
-            row.cell(_("Required") if c["consent_required"] else _("Not required"))
-            row.cell(day(c["ends_on"]) or _("With the agreement"))
+    doc.set_fill_color(236, 239, 242)
+    head, head_height = layout(heads, "B")
+    for number, cells in enumerate(rows):
+        wrapped, height = layout(cells, "")
+        if number == 0 or doc.will_page_break(height):
+            if number and doc.will_page_break(height):
+                doc.add_page()
+            if doc.will_page_break(head_height + height):
+                doc.add_page()
+            draw(head, head_height, "B")
+        draw(wrapped, height, "")
 
 
 def _signatures(doc: FPDF, p: Paper) -> None:
