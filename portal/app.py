@@ -22,7 +22,7 @@ from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.db import make_engine, make_sessionmaker, utcnow
-from portal.partnership.routes import AgreementController
+from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
 from portal.tenants import services as tenant_services
 from portal.tenants.provider_routes import IdentityProviderController
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TenantUsersController,
             AccountController,
             AgreementController,
+            check_paper,
             ClientsController,
             EngagementsController,
             ConsentsController,

@@ -12,6 +12,15 @@ from portal.partnership.models import CATEGORIES, DEFAULT_NOTICE_DAYS, PURPOSES,
 
 ACCESS = {"read": ["read"], "read_comment": ["comment", "read"]}
 
+# Limits of a draft. They keep every page and the PDF of the largest allowed agreement quick to build
+# (its PDF takes a few seconds, off the event loop) while leaving room for real terms: the longest
+# template's goals are under 1,500 characters, a party's role under 600. The title matches its column.
+MAX_TITLE = 300
+MAX_GOALS = 10_000  # common goals, and the tools used jointly or separately
+MAX_PARTY_TEXT = 4_000  # a party's role and functions, and its resources and contributions
+MAX_PARTIES = 50
+MAX_CLAUSES = 200
+
 
 @dataclass
 class PartyRow:
@@ -54,10 +63,11 @@ def number(value: str, limit: int = 2**31 - 1) -> int | None:
     return parsed if parsed <= limit else None
 
 
-def _indexes(form: Any, prefix: str) -> list[int]:
-    pattern = re.compile(rf"^{prefix}-([0-9]{{1,3}})-")
+def _indexes(form: Any, prefix: str, limit: int) -> list[int]:
+    """The row numbers posted for a prefix, at most one more than the limit (enough to refuse them)."""
+    pattern = re.compile(rf"^{prefix}-([0-9]{{1,6}})-")
     found = {int(m.group(1)) for key in form.keys() if (m := pattern.match(key))}
-    return sorted(found)
+    return sorted(found)[: limit + 1]
 
 
 def parse(form: Any) -> DraftForm:
@@ -73,7 +83,7 @@ def parse(form: Any) -> DraftForm:
         notice_days=text("notice_days") if "notice_days" in form else str(DEFAULT_NOTICE_DAYS),
         version=number(version),
     )
-    for i in _indexes(form, "party"):
+    for i in _indexes(form, "party", MAX_PARTIES):
         draft.parties.append(
             PartyRow(
                 tenant_id=text(f"party-{i}-tenant_id"),
@@ -81,7 +91,7 @@ def parse(form: Any) -> DraftForm:
                 resources=text(f"party-{i}-resources"),
             )
         )
-    for i in _indexes(form, "clause"):
+    for i in _indexes(form, "clause", MAX_CLAUSES):
         draft.clauses.append(
             ClauseRow(
                 owner=text(f"clause-{i}-owner"),
@@ -128,13 +138,24 @@ class CleanDraft:
     notice_days: int = DEFAULT_NOTICE_DAYS
 
 
+def _too_long(limit: int, text: str) -> str:
+    return _("Shorten this text to at most %(limit)s characters (it has %(count)s).") % {
+        "limit": f"{limit:,}".replace(",", "\u00a0"),
+        "count": f"{len(text):,}".replace(",", "\u00a0"),
+    }
+
+
 def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int) -> CleanDraft | None:
     """Checked terms, or None with draft.errors filled: one message per field, in the user's words."""
     errors = draft.errors
-    if not 5 <= len(draft.title) <= 300:
+    if not 5 <= len(draft.title) <= MAX_TITLE:
         errors["title"] = _("Give the agreement a title of 5 to 300 characters.")
     if len(draft.common_goals) < 10:
         errors["common_goals"] = _("Describe the common goals (at least 10 characters).")
+    elif len(draft.common_goals) > MAX_GOALS:
+        errors["common_goals"] = _too_long(MAX_GOALS, draft.common_goals)
+    if len(draft.joint_tools) > MAX_GOALS:
+        errors["joint_tools"] = _too_long(MAX_GOALS, draft.joint_tools)
     valid_from, valid_until = _date(draft.valid_from), _date(draft.valid_until)
     if valid_from is None:
         errors["valid_from"] = _("Enter the first day of validity as a date, e.g. 2026-01-31.")
@@ -158,14 +179,22 @@ def validate(draft: DraftForm, known_tenants: set[int], drafting_tenant_id: int)
             continue
         if not row.role:
             errors[f"party-{i}-role"] = _("Describe this party's role and functions.")
+        elif len(row.role) > MAX_PARTY_TEXT:
+            errors[f"party-{i}-role"] = _too_long(MAX_PARTY_TEXT, row.role)
+        if len(row.resources) > MAX_PARTY_TEXT:
+            errors[f"party-{i}-resources"] = _too_long(MAX_PARTY_TEXT, row.resources)
         seen.add(tenant_id)
         parties.append((tenant_id, row.role, row.resources))
     if len(draft.parties) < 2:
         errors["parties"] = _("An agreement needs at least two parties.")
+    elif len(draft.parties) > MAX_PARTIES:
+        errors["parties"] = _("An agreement can have at most %(n)s parties.") % {"n": MAX_PARTIES}
     elif drafting_tenant_id not in seen and not any(k.startswith("party-") for k in errors):
         errors["parties"] = _("Your organisation must be one of the parties.")
 
     clauses: list[CleanClause] = []
+    if len(draft.clauses) > MAX_CLAUSES:
+        errors["clauses"] = _("An agreement can have at most %(n)s data-sharing clauses.") % {"n": MAX_CLAUSES}
     for i, row in enumerate(draft.clauses):
         key = f"clause-{i}-"
         owner = number(row.owner)

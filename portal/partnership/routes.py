@@ -13,9 +13,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from portal import i18n
-from portal.access import permission
+from portal.access import permission, public
 from portal.i18n import gettext as _
-from portal.partnership import pdf, services, terms
+from portal.partnership import official, pdf, services, terms
 from portal.partnership.agreement_templates import TEMPLATES
 from portal.partnership.ceremony_routes import CeremonyRoutes
 from portal.partnership.forms import ClauseRow, DraftForm, PartyRow, number, parse
@@ -24,7 +24,7 @@ from portal.partnership.pages import BASE, allowed, as_in_force, clause_groups, 
 from portal.partnership.pages import load as _load
 from portal.partnership.pages import terms_of as _terms_of
 from portal.partnership.pages import version_url as _version_url
-from portal.web import DB, CurrentActor, is_htmx, now, see_other
+from portal.web import DB, CurrentActor, absolute_url, is_htmx, now, page, see_other
 
 _page = render
 A = services.Action
@@ -250,7 +250,10 @@ class AgreementController(CeremonyRoutes, Controller):
     @get("/versions/{version_id:int}/pdf", name="agreement_pdf", opt=permission("agreement", "list"))
     async def pdf(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
         d = await _load(request, db, actor, version_id)
-        body = pdf.render(d, await _terms_of(db, d), i18n.current_language())
+        frozen = d.version.terms_hash
+        url = absolute_url(request, "agreement_check", terms_hash=frozen) if frozen else None
+        paper = official.paper(d.version, d.status, await _terms_of(db, d), d.signatures, i18n.current_language(), url)
+        body = await pdf.build(paper, request.app.state)
         filename = f"agreement-{d.agreement.id}-v{d.version.number}.pdf"
         return Response(
             content=body,
@@ -262,3 +265,12 @@ class AgreementController(CeremonyRoutes, Controller):
 def _refusal(request: Request, actor: CurrentActor, d: services.VersionDetail, action: services.Action) -> str:
     assert d.standing is not None
     return services.why_not(d.standing, actor, now(request), policy(request), action) or ""
+
+
+@get("/verify/{terms_hash:str}", name="agreement_check", opt=public())
+async def check_paper(request: Request, db: DB, terms_hash: FromPath[str]) -> Response:
+    """The page a printed agreement's QR code opens: public, showing only what the paper shows."""
+    check = await official.public_check(db, terms_hash, i18n.current_language(), now(request))
+    if check is None:
+        raise NotFoundException
+    return page("partnership/check.html", check=check)

@@ -55,6 +55,8 @@ def test_public_routes_are_few_and_named(app: Litestar) -> None:
         "/login/oidc/{provider:str}",
         "/login/oidc/{provider:str}/callback",
         "/static/{file_path:path}",
+        # A printed agreement's QR code opens this for whoever holds the paper: only what the paper shows.
+        "/verify/{terms_hash:str}",
     ]
 
 
