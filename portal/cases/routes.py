@@ -14,8 +14,9 @@ from portal.access import permission
 from portal.cases import services
 from portal.cases.models import DISABILITY_GROUPS, ENGAGEMENT_KINDS
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.partnership.models import PURPOSES
-from portal.web import DB, CurrentActor, is_htmx, now, page, see_other
+from portal.web import DB, CurrentActor, flash, is_htmx, now, page, see_other
 
 
 def _client_form(form) -> services.ClientForm:  # type: ignore[no-untyped-def]
@@ -59,7 +60,7 @@ class ClientsController(Controller):
         client_id = await services.create_client(db, actor, form, now(request))
         if client_id is None:
             return await _form_page(db, form, None, status_code=422)
-        return see_other(request, f"/clients/{client_id}")
+        return flash(request, see_other(request, f"/clients/{client_id}"), lazy("The client is registered."))
 
     @get("/{client_id:int}", name="client", opt=permission("client", "read"))
     async def detail(self, request: Request, db: DB, actor: CurrentActor, client_id: FromPath[int]) -> Response:
@@ -97,7 +98,7 @@ class ClientsController(Controller):
             return response
         if not saved:
             return await _form_page(db, form, client_id, status_code=422)
-        return see_other(request, f"/clients/{client_id}")
+        return flash(request, see_other(request, f"/clients/{client_id}"), lazy("The client's record is saved."))
 
     @post("/{client_id:int}/engagements", name="engagement_open", opt=permission("engagement", "manage"))
     async def open_engagement(

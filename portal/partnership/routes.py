@@ -13,11 +13,12 @@ from litestar.response import Template
 from portal import i18n
 from portal.access import permission
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.partnership import labels, pdf, services, terms
 from portal.partnership.agreement_templates import TEMPLATES
 from portal.partnership.forms import ClauseRow, DraftForm, PartyRow, parse
 from portal.partnership.models import CATEGORIES, PURPOSES, SCOPES
-from portal.web import DB, CurrentActor, is_htmx, now, page, see_other
+from portal.web import DB, CurrentActor, flash, is_htmx, now, page, see_other
 
 BASE = "/agreements"
 
@@ -117,7 +118,7 @@ class AgreementController(Controller):
         version = await services.create_draft(db, actor, form, now(request), template_key=key or None)
         if version is None:
             return _fragment_or_page(request, await _editor(db, form, BASE, status_code=422, template_key=key))
-        return see_other(request, _version_url(version.id))
+        return flash(request, see_other(request, _version_url(version.id)), lazy("The draft is saved."))
 
     @get("/versions/{version_id:int}", name="agreement_version", opt=permission("agreement", "list"))
     async def show(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -177,7 +178,7 @@ class AgreementController(Controller):
             return _fragment_or_page(request, response)
         if not saved:
             return _fragment_or_page(request, await _editor(db, form, action, version=d.version, status_code=422))
-        return see_other(request, _version_url(version_id))
+        return flash(request, see_other(request, _version_url(version_id)), lazy("The draft is saved."))
 
     @post("/versions/{version_id:int}/propose", name="agreement_propose", opt=permission("agreement", "draft"))
     async def propose(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -186,7 +187,8 @@ class AgreementController(Controller):
             await services.propose(db, actor, version_id, now(request))
         except services.Refused as refused:
             return await self._show(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
+        message = lazy("The version is proposed for signing: its terms are frozen and every party can now sign.")
+        return flash(request, see_other(request, _version_url(version_id)), message)
 
     @post("/versions/{version_id:int}/amend", name="agreement_amend", opt=permission("agreement", "draft"))
     async def amend(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -233,7 +235,9 @@ class AgreementController(Controller):
         except services.Refused as refused:
             await db.rollback()
             return await self._sign_page(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
+        return flash(
+            request, see_other(request, _version_url(version_id)), lazy("Your organisation's signature is recorded.")
+        )
 
     @post("/versions/{version_id:int}/terminate", name="agreement_terminate", opt=permission("agreement", "terminate"))
     async def terminate(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -245,7 +249,9 @@ class AgreementController(Controller):
         except services.Refused as refused:
             await db.rollback()
             return await self._show(request, db, actor, version_id, refused.message, 422)
-        return see_other(request, _version_url(version_id))
+        return flash(
+            request, see_other(request, _version_url(version_id)), lazy("The agreement is terminated for every party.")
+        )
 
     @get("/versions/{version_id:int}/comments", name="agreement_comments", opt=permission("agreement", "list"))
     async def comments(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from portal import i18n
 from portal.access import authenticated, permission, public
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.tenants import services
 from portal.tenants.models import ROLES
 from portal.web import (
@@ -19,6 +20,7 @@ from portal.web import (
     CurrentActor,
     MaybeActor,
     absolute_url,
+    flash,
     now,
     page,
     safe_next,
@@ -87,7 +89,7 @@ class LoginController(Controller):
                 login=login,
                 error=refused.message,
             )
-        response = see_other(request, target)
+        response = flash(request, see_other(request, target), lazy("You are signed in."))
         response.set_cookie(
             session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds()))
         )
@@ -128,7 +130,9 @@ class LoginController(Controller):
         if language not in i18n.LANGUAGES:
             language = i18n.DEFAULT_LANGUAGE
         await services.remember_language(db, actor, language)
-        response = see_other(request, safe_next(str(form.get("next", ""))))
+        response = flash(
+            request, see_other(request, safe_next(str(form.get("next", "")))), lazy("The language is changed.")
+        )
         response.set_cookie(
             key=i18n.LANGUAGE_COOKIE,
             value=language,
@@ -142,15 +146,6 @@ class LoginController(Controller):
     @get("/health", name="health", opt=public(), media_type="text/plain")
     async def health(self) -> str:
         return "ok"
-
-
-class DashboardController(Controller):
-    path = "/"
-
-    @get("/", name="dashboard", opt=permission("dashboard", "view"))
-    async def dashboard(self, db: DB, actor: CurrentActor) -> Response:
-        users = await services.list_tenant_users(db, actor.tenant_id) if "tenant_admin" in actor.roles else []
-        return page("tenants/dashboard.html", users_count=len(users))
 
 
 def _user_form(form) -> services.UserForm:  # type: ignore[no-untyped-def]
@@ -183,7 +178,9 @@ class TenantUsersController(Controller):
         if await services.create_tenant_user(db, actor, form, now(request)) is None:
             form.password = ""
             return page("tenants/user_form.html", status_code=422, form=form, user=None, roles=ROLES)
-        return see_other(request, "/admin/users")
+        return flash(
+            request, see_other(request, "/admin/users"), lazy("The user %(login)s is saved."), login=form.login
+        )
 
     @get("/{user_id:int}", name="user_edit", opt=permission("user", "manage"))
     async def edit(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
@@ -214,7 +211,9 @@ class TenantUsersController(Controller):
             return await _edit_page(request, db, actor, current, form, status_code=409)
         if not saved:
             return await _edit_page(request, db, actor, user, form, status_code=422)
-        return see_other(request, "/admin/users")
+        return flash(
+            request, see_other(request, "/admin/users"), lazy("The user %(login)s is saved."), login=user.login
+        )
 
     @post("/{user_id:int}/identities", name="user_identity_add", opt=permission("user", "manage"))
     async def add_identity(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
