@@ -65,7 +65,6 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "access": {"read": lazy("Read"), "comment": lazy("Read and comment")},
     "gender": {"female": lazy("Female"), "male": lazy("Male")},
-    "boolean": {"True": lazy("Yes"), "False": lazy("No")},
 }
 
 # code -> {language: name}, for districts and regions; filled from the database at start-up.
@@ -104,10 +103,17 @@ def tashkent_day(now: datetime) -> date:
     return _in_tashkent(now).date()
 
 
-def local_date(value: date | datetime | None) -> str:
-    """DD.MM.YYYY in Uzbek and Russian, a readable English date in English; a moment is dated in Tashkent."""
-    if value is None:
+def local_date(value: date | datetime | str | None) -> str:
+    """DD.MM.YYYY in Uzbek and Russian, a readable English date in English; a moment is dated in Tashkent.
+
+    Accepts the ISO text that frozen terms and forms carry; text that is no date is shown as it is."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = _in_tashkent(value).date()
     if current_language() == "en":

@@ -184,7 +184,8 @@ def flash_message(flash: dict[str, Any] | None) -> str:
     """The flash message in the current language (for the page layout)."""
     if not flash:
         return ""
-    text = _(flash["m"])
+    msgid = flash["m"]
+    text = _(msgid)
     params = flash.get("p") or {}
     try:
         return text % params if params else text

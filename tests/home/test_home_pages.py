@@ -36,7 +36,7 @@ def test_the_ngo_signatory_sees_the_memorandum_waiting_for_its_signature(client:
     sign_links = [h for h in links(waiting) if h.endswith("/sign")]
     assert len(sign_links) == 1, waiting
     # The monocentre signed first: the NGO's signature is the last one missing.
-    assert "last to sign" in waiting or "oxirgi" in waiting or sign_links
+    assert "oxirgi boʻlib imzolaydi" in waiting  # "your organisation is the last to sign"
 
 
 def test_signing_the_memorandum_through_the_app_removes_it_from_the_home_page(client: TestClient) -> None:
@@ -68,14 +68,13 @@ def test_signatories_of_the_pilot_see_it_in_force_and_nothing_to_sign(client: Te
         assert 'class="empty"' in card(page, "to-sign"), user
         in_force = card(page, "in-force")
         assert re.search(r'href="/agreements/versions/\d+"', in_force), (user, in_force)
-        assert "Drafts" not in page or user == "nasp.admin"
 
 
 def test_a_case_manager_sees_the_counts_of_own_and_shared_clients(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
     for user, browser in [("pes.case", client), ("inson.social", make_client())]:
         page = home(browser, user)
         clients = card(page, "clients")
-        counts = [int(n) for n in re.findall(r'<p class="figure">(\d+)', clients)]
+        counts = [int(n) for n in re.findall(r'<p class="figure">\D*(\d+)', clients)]
         assert len(counts) == 2 and counts[0] > 0, (user, clients)
         assert "/clients/new" in links(clients)
         assert not card(page, "to-sign"), "a case manager may not sign: no signing card"
@@ -122,6 +121,11 @@ def test_the_outsider_gets_empty_states_that_say_how_to_start(client: TestClient
 
 def test_the_home_page_speaks_each_language(client: TestClient) -> None:
     login(client, "ngo.admin")
-    for language, words in [("ru", "Ожидают"), ("uz_Cyrl", "имзо"), ("uz", "imzo"), ("en", "awaiting")]:
+    for language, words in [
+        ("ru", "ожидающие подписи"),
+        ("uz_Cyrl", "имзосини"),
+        ("uz", "imzosini"),
+        ("en", "awaiting"),
+    ]:
         post_form(client, "/language", {"language": language, "next": "/"})
         assert words in card(client.get("/").text, "to-sign"), language
