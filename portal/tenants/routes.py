@@ -121,7 +121,7 @@ class LoginController(Controller):
             tenant_id = -1
         if not await services.switch_tenant(db, actor, tenant_id):
             raise NotFoundException
-        return see_other(request, "/")
+        return flash(request, see_other(request, "/"), lazy("You now act for another organisation."))
 
     @post("/language", name="set_language", opt=public())
     async def language(self, request: Request, db: DB, actor: MaybeActor) -> Response:
