@@ -50,7 +50,9 @@ HEADER_LINES = """() => {
 
 def layout_problems(page: Page, width: int) -> list[str]:
     if width > 400:
-        return []
+        # Wide: the page itself never scrolls sideways (a wide table scrolls in its own region).
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        return [f"the page is {wide}px wide at {width}px"] if wide > width else []
     found = page.evaluate(OVERFLOW)
     header = page.evaluate(HEADER_LINES)
     # One line: every visible part of the header on the same row, and no taller than a line of text
