@@ -132,7 +132,8 @@ def _shows_a_page(scope: Scope, message: Message) -> bool:
         for name, value in message.get("headers", [])
     )
     html = headers.get(b"content-type", b"").startswith(b"text/html")
-    return message["status"] < 300 and html and not fragment and not sets_flash
+    redirect = 300 <= message["status"] < 400
+    return html and not redirect and not fragment and not sets_flash
 
 
 def _forget_flash(settings: Any) -> bytes:

@@ -71,3 +71,9 @@ def test_agreement_dates_read_as_words_in_english_and_as_dd_mm_yyyy_in_russian(c
     assert re.search(r"1 January \d{4} – 31 December \d{4}", client.get("/agreements").text)
     post_form(client, "/language", {"language": "ru", "next": "/"})
     assert re.search(r"01\.01\.\d{4} – 31\.12\.\d{4}", client.get("/agreements").text)
+
+
+def test_an_error_page_that_shows_the_message_also_uses_it_up(client: TestClient) -> None:
+    login(client, "pes.case")
+    assert BANNER in client.get("/admin/users").text  # 403: the page still says the sign-in worked
+    assert BANNER not in client.get("/").text
