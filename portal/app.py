@@ -15,24 +15,26 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from portal import i18n
+from portal import i18n, labels
 from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.db import make_engine, make_sessionmaker, utcnow
+from portal.home.routes import DashboardController
 from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
 from portal.tenants import services as tenant_services
 from portal.tenants.provider_routes import IdentityProviderController
 from portal.tenants.providers import build_providers
-from portal.tenants.routes import AccountController, DashboardController, LoginController, TenantUsersController
+from portal.tenants.routes import AccountController, LoginController, TenantUsersController
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
+    flash_message,
     provide_actor,
     provide_db,
 )
@@ -66,7 +68,11 @@ def template_environment() -> Environment:
         current_language=i18n.current_language,
         HTMX_VERSION=HTMX_VERSION,
         can=can,
+        label=labels.label,
+        labels=labels.labels,
+        flash_message=flash_message,
     )
+    env.filters.update(local_date=labels.local_date, local_datetime=labels.local_datetime)
     return env
 
 
@@ -78,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with app.state.sessionmaker() as session:
+            await labels.load_places(session)
         try:
             yield
         finally:

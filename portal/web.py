@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -29,6 +33,8 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy
 
 SESSION_COOKIE = "portal_session"
+FLASH_COOKIE = "portal_flash"
+FLASH_SECONDS = 120
 
 # Handler parameter types for the app-level dependencies.
 DB = NamedDependency[AsyncSession]
@@ -108,7 +114,91 @@ class ActorMiddleware(ASGIMiddleware):
         state = scope.setdefault("state", {})
         state["actor"] = actor
         state["language"] = chosen
-        await next_app(scope, receive, send)
+        settings = scope["litestar_app"].state.settings
+        state["flash"] = read_flash(request.cookies.get(FLASH_COOKIE), settings.secret_key)
+        if state["flash"] is None:
+            await next_app(scope, receive, send)
+            return
+
+        async def send_and_forget(message: Message) -> None:
+            # The message is shown once: a full page that carries it clears the cookie; a redirect or
+            # an HTMX fragment (which has no banner) leaves it for the page that follows.
+            if message["type"] == "http.response.start" and _shows_a_page(scope, message):
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", _forget_flash(settings))]
+            await send(message)
+
+        await next_app(scope, receive, send_and_forget)
+
+
+def _shows_a_page(scope: Scope, message: Message) -> bool:
+    headers = dict(message.get("headers", []))
+    request_headers = dict(scope.get("headers", []))
+    fragment = request_headers.get(b"hx-request") == b"true" and request_headers.get(b"hx-boosted") != b"true"
+    sets_flash = any(
+        name.lower() == b"set-cookie" and value.startswith(FLASH_COOKIE.encode() + b"=")
+        for name, value in message.get("headers", [])
+    )
+    html = headers.get(b"content-type", b"").startswith(b"text/html")
+    redirect = 300 <= message["status"] < 400
+    return html and not redirect and not fragment and not sets_flash
+
+
+def _forget_flash(settings: Any) -> bytes:
+    secure = "; Secure" if settings.secure_cookies else ""
+    return f"{FLASH_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax{secure}".encode()
+
+
+# --- flash messages -------------------------------------------------------------------------
+
+
+def _mac(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def read_flash(value: str | None, secret: str) -> dict[str, Any] | None:
+    """The message a previous response left for this page, if its seal holds."""
+    if not value or "." not in value:
+        return None
+    payload, _sep, mac = value.rpartition(".")
+    if not hmac.compare_digest(mac, _mac(secret, payload)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("m"), str) else None
+
+
+def flash(request: Request, response: Response, message: str, **params: str) -> Response:
+    """Tells the person what just happened, on the page the response leads to (Post/Redirect/Get).
+
+    `message` is a msgid marked with `lazy` (and `params` fill its placeholders): it is translated
+    when shown, in the language of that page. Carried by a short-lived cookie sealed with the
+    secret key, so another site cannot plant a message on the portal's pages."""
+    payload = base64.urlsafe_b64encode(json.dumps({"m": message, "p": params}).encode()).decode()
+    response.set_cookie(
+        key=FLASH_COOKIE,
+        value=f"{payload}.{_mac(request.app.state.settings.secret_key, payload)}",
+        max_age=FLASH_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+def flash_message(flash: dict[str, Any] | None) -> str:
+    """The flash message in the current language (for the page layout)."""
+    if not flash:
+        return ""
+    msgid = flash["m"]
+    text = _(msgid)
+    params = flash.get("p") or {}
+    try:
+        return text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        return text
 
 
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:

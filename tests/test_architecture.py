@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -36,3 +37,25 @@ def test_a_forbidden_import_breaks_the_contracts(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "portal.access.shortcut -> portal.cases.models" in result.stdout
     assert "portal.cases.reach_in -> portal.partnership.drafting" in result.stdout
+ROLE_NAMES = ("tenant_admin", "case_manager", "signatory", "coordinator", "employer_hr", "viewer")
+# The role-grant table and the places that name roles as data: the list of roles a membership may
+# hold, the label of each role, the demo seed that gives demo people their roles.
+ROLE_TABLES = {
+    "portal/access/policy.py",
+    "portal/tenants/models.py",
+    "portal/labels.py",
+    "templates/tenants/_role_name.html",
+}
+
+
+def test_no_role_name_outside_the_grant_table() -> None:
+    pattern = re.compile(r"[\"'](" + "|".join(ROLE_NAMES) + r")[\"']")
+    found = []
+    for path in [*ROOT.glob("portal/**/*.py"), *ROOT.glob("templates/**/*.html")]:
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in ROLE_TABLES or "/seed" in relative or relative.endswith("seed.py"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    assert not found, "role names outside the grant table:\n" + "\n".join(found)

@@ -18,7 +18,8 @@ from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
 from portal.cases import services
 from portal.cases.models import DISABILITY_GROUPS, Client
 from portal.i18n import gettext as _
-from portal.web import AccessDep, is_htmx, page, see_other
+from portal.i18n import lazy
+from portal.web import AccessDep, flash, is_htmx, page, see_other
 
 
 def _id(value: Any) -> int:
@@ -86,7 +87,8 @@ class ClientsController(Controller):
         client_id = await services.create_client(access, form)
         if client_id is None:
             return await _form_page(access, form, None, status=422)
-        return see_other(request, request.app.route_reverse("client", client_id=client_id))
+        target = see_other(request, request.app.route_reverse("client", client_id=client_id))
+        return flash(request, target, lazy("The client is registered."))
 
     @get("/{client_id:int}", name="client", opt=permission("client", "read"))
     async def detail(self, access: AccessDep, client_id: FromPath[int]) -> Response:
@@ -107,7 +109,8 @@ class ClientsController(Controller):
             return await self._conflict(access, client_id, form)
         if not saved:
             return await _form_page(access, form, client_id, status=422)
-        return see_other(request, request.app.route_reverse("client", client_id=client_id))
+        target = see_other(request, request.app.route_reverse("client", client_id=client_id))
+        return flash(request, target, lazy("The client's record is saved."))
 
     async def _conflict(self, access: AccessDep, client_id: int, form: services.ClientForm) -> Response:
         await access.session.rollback()

@@ -15,6 +15,7 @@ from litestar.response import Template
 from portal import i18n
 from portal.access import permission, public
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.partnership import official, pdf, services, terms
 from portal.partnership.agreement_templates import TEMPLATES
 from portal.partnership.ceremony_routes import CeremonyRoutes
@@ -24,7 +25,7 @@ from portal.partnership.pages import BASE, allowed, as_in_force, clause_groups, 
 from portal.partnership.pages import load as _load
 from portal.partnership.pages import terms_of as _terms_of
 from portal.partnership.pages import version_url as _version_url
-from portal.web import DB, CurrentActor, absolute_url, is_htmx, now, page, see_other
+from portal.web import DB, CurrentActor, absolute_url, flash, is_htmx, now, page, see_other
 
 _page = render
 A = services.Action
@@ -108,7 +109,7 @@ class AgreementController(CeremonyRoutes, Controller):
         )
         if version is None:
             return _fragment_or_page(request, await _editor(db, form, BASE, status_code=422, template_key=key))
-        return see_other(request, _version_url(version.id))
+        return flash(request, see_other(request, _version_url(version.id)), lazy("The draft is saved."))
 
     @get("/versions/{version_id:int}", name="agreement_version", opt=permission("agreement", "list"))
     async def show(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:
@@ -170,7 +171,7 @@ class AgreementController(CeremonyRoutes, Controller):
             return _fragment_or_page(request, response)
         if not saved:
             return _fragment_or_page(request, await _editor(db, form, action, version=d.version, status_code=422))
-        return see_other(request, _version_url(version_id))
+        return flash(request, see_other(request, _version_url(version_id)), lazy("The draft is saved."))
 
     @post("/versions/{version_id:int}/amend", name="agreement_amend", opt=permission("agreement", "draft"))
     async def amend(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from portal import i18n
 from portal.access import authenticated, permission, public
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.tenants import services
 from portal.tenants.fields import ascii_int, id_in_range
 from portal.tenants.models import ROLES
@@ -20,6 +21,7 @@ from portal.web import (
     CurrentActor,
     MaybeActor,
     absolute_url,
+    flash,
     now,
     page,
     safe_next,
@@ -85,7 +87,7 @@ class LoginController(Controller):
         except services.LoginRefused as refused:
             status = 429 if refused.throttled else 422
             return _login_page(request, status_code=status, next=target, login=login, error=refused.message)
-        response = see_other(request, target)
+        response = flash(request, see_other(request, target), lazy("You are signed in."))
         response.set_cookie(
             session_cookie(request, token, max_age=int(limits(request).session_lifetime.total_seconds()))
         )
@@ -113,7 +115,7 @@ class LoginController(Controller):
         tenant_id = ascii_int(_text(await request.form(), "tenant_id"))
         if tenant_id is None or not await services.switch_tenant(db, actor, tenant_id):
             raise NotFoundException
-        return see_other(request, "/")
+        return flash(request, see_other(request, "/"), lazy("You now act for another organisation."))
 
     @post("/language", name="set_language", opt=public())
     async def language(self, request: Request, db: DB, actor: MaybeActor) -> Response:
@@ -122,7 +124,8 @@ class LoginController(Controller):
         if language not in i18n.LANGUAGES:
             language = i18n.DEFAULT_LANGUAGE
         await services.remember_language(db, actor, language)
-        response = see_other(request, safe_next(_text(form, "next")))
+        target = see_other(request, safe_next(_text(form, "next")))
+        response = flash(request, target, lazy("The language is changed."))
         response.set_cookie(
             key=i18n.LANGUAGE_COOKIE,
             value=language,
@@ -136,16 +139,6 @@ class LoginController(Controller):
     @get("/health", name="health", opt=public(), media_type="text/plain")
     async def health(self) -> str:
         return "ok"
-
-
-class DashboardController(Controller):
-    path = "/"
-
-    @get("/", name="dashboard", opt=permission("dashboard", "view"))
-    async def dashboard(self, request: Request, db: DB, actor: CurrentActor) -> Response:
-        lists_users = request.app.state.policy.allows(actor.user_id, actor.tenant_id, "user", "list")
-        users = await services.list_tenant_users(db, actor.tenant_id) if lists_users else []
-        return page("tenants/dashboard.html", users_count=len(users))
 
 
 def _user_form(form) -> services.UserForm:  # type: ignore[no-untyped-def]
@@ -185,7 +178,9 @@ class TenantUsersController(Controller):
         if await services.create_tenant_user(db, actor, form, now(request)) is None:
             form.password = ""
             return await _new_page(db, actor, form, status_code=422)
-        return see_other(request, "/admin/users")
+        return flash(
+            request, see_other(request, "/admin/users"), lazy("The user %(login)s is saved."), login=form.login
+        )
 
     @get("/{user_id:int}", name="user_edit", opt=permission("user", "manage"))
     async def edit(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
@@ -204,7 +199,9 @@ class TenantUsersController(Controller):
             return await _conflict_page(request, db, actor, user_id, form)
         if not saved:
             return await _edit_page(request, db, actor, user, form, status_code=422)
-        return see_other(request, "/admin/users")
+        return flash(
+            request, see_other(request, "/admin/users"), lazy("The user %(login)s is saved."), login=user.login
+        )
 
     @post("/{user_id:int}/sign-in-delay/clear", name="user_sign_in_delay_clear", opt=permission("user", "manage"))
     async def clear_delay(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:

@@ -39,7 +39,10 @@ def walk_the_journey(page: Page, portal: ServedPortal) -> None:
     page.locator("#switch-tenant").select_option(label=INSON["ru"])
     page.get_by_role("button", name="Переключить").click()
     expect(tenant).to_have_text(INSON["ru"])
-    expect(page.get_by_role("heading", name="Мониторинг")).to_be_visible()
+    # The home page is computed for the organisation acted for: the INSON centre is a party to the pilot.
+    in_force = page.get_by_test_id("card-in-force")
+    expect(in_force.get_by_role("heading", name="Соглашения, недавно вступившие в силу")).to_be_visible()
+    expect(in_force.locator("a[href^='/agreements/versions/']")).to_have_count(1)
 
     page.get_by_role("button", name="Выйти").click()
     expect(page).to_have_url(f"{portal.url}/login")

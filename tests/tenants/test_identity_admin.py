@@ -74,7 +74,7 @@ def test_an_administrator_registers_an_identity_and_the_member_then_signs_in_wit
     feruza = make_client()
     assert sign_in_through_provider(feruza, "feruza").status_code == 303
     assert "Феруза Алимова" in feruza.get("/").text
-    assert re.search(r"Linked on \d{4}-\d\d-\d\d", client.get(f"/admin/users/{social}").text)
+    assert re.search(r"Linked on \d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d", client.get(f"/admin/users/{social}").text)
 
 
 def test_an_email_identity_is_kept_in_small_letters(client: TestClient, settings: Settings) -> None:

@@ -1,0 +1,55 @@
+"""Home-page card about clients: how many our organisation registered and how many partners share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.access.guard import Actor
+from portal.access.kernel import Access
+from portal.access.policy import PolicyStore
+from portal.cases.models import Client
+from portal.home.card import Card, Link
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
+
+
+async def clients(session: AsyncSession, actor: Actor, now: datetime, policy: PolicyStore) -> Card:
+    """Counts only: a count shows no one's data, so it is not a reading to record."""
+    own = await session.scalar(select(func.count(Client.id)).where(Client.tenant_id == actor.tenant_id)) or 0
+    # The same scope as the client list, so the count never differs from what the list shows.
+    visible = await Access(session, policy, actor, now).scope(select(Client.id), Client)
+    shared = (
+        await session.scalar(
+            select(func.count()).select_from(visible.where(Client.tenant_id != actor.tenant_id).subquery())
+        )
+        or 0
+    )
+    return Card(
+        key="clients",
+        title=_("Clients"),
+        empty=_(
+            "No clients yet. Clients your organisation registers appear here, and so do clients partners share "
+            "with you under an agreement in force."
+        ),
+        figures=[
+            (
+                own,
+                ngettext("%(num)d client of your organisation", "%(num)d clients of your organisation", own)
+                % {"num": own},
+            ),
+            (
+                shared,
+                ngettext(
+                    "%(num)d client shared with you by partners", "%(num)d clients shared with you by partners", shared
+                )
+                % {"num": shared},
+            ),
+        ],
+        links=[
+            Link("/clients", _("Open the list of clients")),
+            Link("/clients/new", _("Register a client"), ("client", "create")),
+        ],
+    )

@@ -1,0 +1,141 @@
+"""One place for the words people read instead of stored codes: roles, kinds, statuses, categories...
+
+Templates call `label(kind, value)`; nothing prints a raw enum value, district code or tenant kind.
+District names come from the District table (loaded once at start-up, `load_places`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.i18n import current_language, gettext, lazy
+from portal.tenants.models import District, Region
+
+LABELS: dict[str, dict[str, str]] = {
+    "role": {
+        "tenant_admin": lazy("Administrator"),
+        "case_manager": lazy("Case manager"),
+        "signatory": lazy("Signatory"),
+        "coordinator": lazy("Coordinator"),
+        "employer_hr": lazy("Employer HR"),
+        "viewer": lazy("Viewer"),
+    },
+    "tenant_kind": {
+        "pes": lazy("Public employment service"),
+        "nasp": lazy("National Agency for Social Protection"),
+        "inson": lazy("«INSON» social-service centre"),
+        "monocentre": lazy("«Ishga marhamat» monocentre"),
+        "ngo": lazy("Non-governmental organisation"),
+        "employer": lazy("Employer"),
+        "job_carving_unit": lazy("Job-carving unit"),
+        "labour_inspection": lazy("Labour inspection"),
+    },
+    "status": {
+        "draft": lazy("Draft"),
+        "proposed": lazy("Proposed for signing"),
+        "signing": lazy("Being signed"),
+        "active": lazy("In force"),
+        "expired": lazy("Expired"),
+        "terminated": lazy("Terminated"),
+        "superseded": lazy("Superseded"),
+    },
+    "category": {
+        "identity": lazy("Identity"),
+        "contact": lazy("Contact details"),
+        "disability": lazy("Disability and work recommendation"),
+        "benefits": lazy("Benefits"),
+        "education": lazy("Education and skills"),
+        "employment": lazy("Employment history"),
+        "assessment": lazy("Assessment and action plan"),
+        "case_notes": lazy("Case notes"),
+    },
+    "purpose": {
+        "referral": lazy("Referral"),
+        "case_conference": lazy("Case conference"),
+        "job_matching": lazy("Job matching"),
+        "monitoring": lazy("Monitoring"),
+    },
+    "scope": {
+        "all": lazy("All clients of the data owner"),
+        "engaged": lazy("Only clients engaged with the recipient (referral or case conference)"),
+    },
+    "access": {"read": lazy("Read"), "comment": lazy("Read and comment")},
+    "gender": {"female": lazy("Female"), "male": lazy("Male")},
+}
+
+# code -> {language: name}, for districts and regions; filled from the database at start-up.
+_places: dict[str, dict[str, str]] = {}
+
+
+def label(kind: str, value: object) -> str:
+    """The translated word for a stored code; an unknown code is shown as it is, never hidden."""
+    if value is None or value == "":
+        return "—"
+    code = str(value)
+    if kind in ("district", "region"):
+        names = _places.get(code)
+        if names is None:
+            return code
+        return names.get(current_language()) or names.get("uz", code)
+    msgid = LABELS.get(kind, {}).get(code)
+    return gettext(msgid) if msgid else code
+
+
+def labels(kind: str, values: list[str] | tuple[str, ...]) -> str:
+    """Several codes of one kind, as a comma-separated list of their words."""
+    return ", ".join(label(kind, v) for v in values)
+
+
+# Uzbekistan keeps UTC+5 all year (no daylight saving time).
+TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")
+
+
+def _in_tashkent(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(TASHKENT)
+
+
+def tashkent_day(now: datetime) -> date:
+    """The calendar day in Tashkent at a moment (agreements start and end on Tashkent days)."""
+    return _in_tashkent(now).date()
+
+
+def local_date(value: date | datetime | str | None) -> str:
+    """DD.MM.YYYY in Uzbek and Russian, a readable English date in English; a moment is dated in Tashkent.
+
+    Accepts the ISO text that frozen terms and forms carry; text that is no date is shown as it is."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = _in_tashkent(value).date()
+    if current_language() == "en":
+        return format_date(value, "d MMMM y", locale="en")
+    return value.strftime("%d.%m.%Y")
+
+
+def local_datetime(value: datetime | None) -> str:
+    """A moment as Tashkent wall-clock time: DD.MM.YYYY HH:MM (the English date reads as words)."""
+    if value is None:
+        return "—"
+    moment = _in_tashkent(value)
+    return f"{local_date(moment.date())} {moment.strftime('%H:%M')}"
+
+
+async def load_places(session: AsyncSession) -> None:
+    """Reads region and district names once; they are reference data that changes with a release."""
+    for model in (Region, District):
+        for place in (await session.scalars(select(model))).all():
+            _places[place.code] = {
+                "uz": place.name_uz,
+                "uz_Cyrl": place.name_uz_cyrl,
+                "ru": place.name_ru,
+                "en": place.name_en,
+            }
