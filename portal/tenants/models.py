@@ -20,6 +20,8 @@ TENANT_KINDS = (
     "labour_inspection",
 )
 ROLES = ("tenant_admin", "case_manager", "signatory", "coordinator", "employer_hr", "viewer")
+# What a new member is offered first: the role that may only look.
+DEFAULT_ROLES = ("viewer",)
 LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
 
 

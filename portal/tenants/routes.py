@@ -15,7 +15,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy
 from portal.tenants import services
 from portal.tenants.fields import ascii_int, id_in_range
-from portal.tenants.models import ROLES
+from portal.tenants.models import DEFAULT_ROLES, ROLES
 from portal.web import (
     DB,
     CurrentActor,
@@ -170,7 +170,7 @@ class TenantUsersController(Controller):
 
     @get("/new", name="user_new", opt=permission("user", "manage"))
     async def new(self, db: DB, actor: CurrentActor) -> Response:
-        return await _new_page(db, actor, services.UserForm(roles=["viewer"]))
+        return await _new_page(db, actor, services.UserForm(roles=list(DEFAULT_ROLES)))
 
     @post("/", name="user_create", opt=permission("user", "manage"))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
