@@ -36,11 +36,13 @@ def _run_in_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
 
 
 def migrate_database(settings: Settings, revision: str = "head") -> None:
-    """Bring the schema to `revision`, then make reference data and role grants match the code."""
+    """Bring the schema to `revision`, then make reference data, role grants and the grant rows of
+    agreements in force match the code and the signed terms."""
     from alembic import command
     from alembic.config import Config
 
     from portal.access.policy import write_role_grants
+    from portal.partnership.services import recompile_grants
     from portal.tenants.seed import sync_places
 
     config = Config(str(ROOT / "alembic.ini"))
@@ -50,6 +52,8 @@ def migrate_database(settings: Settings, revision: str = "head") -> None:
     async def reference(session):  # type: ignore[no-untyped-def]
         await sync_places(session)
         await write_role_grants(session)
+        if revision == "head":
+            await recompile_grants(session)
 
     _run_in_session(settings, reference)
 

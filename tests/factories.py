@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access.guard import Actor
 from portal.cases.models import Client, Consent, Engagement
-from portal.partnership import compiler, terms
+from portal.partnership import compiler, services, signing, terms
 from portal.partnership.models import Agreement, AgreementParty, AgreementVersion, Clause, Signature
 from portal.tenants.models import Membership, Tenant, User
 
@@ -79,18 +79,6 @@ async def make_agreement(
     parties = sorted({c["owner"] for c in clauses} | {c["recipient"] for c in clauses})
     for party in parties:
         session.add(AgreementParty(version_id=version.id, tenant_id=party))
-        session.add(
-            Signature(
-                version_id=version.id,
-                tenant_id=party,
-                signer_user_id=creator,
-                signer_name="Signatory",
-                signed_at=signed_at,
-                terms_hash="0" * 64,
-                portal_signature="test",
-                portal_key_id="test",
-            )
-        )
     for number, spec in enumerate(clauses, start=1):
         session.add(
             Clause(
@@ -110,6 +98,19 @@ async def make_agreement(
     # Frozen like a proposal, so the compiler reads the signed terms as it does for a real activation.
     version.terms_json = terms.canonical_json(await terms.terms_from_rows(session, version))
     version.terms_hash = terms.sha256_hex(version.terms_json)
+    # Every party signs that hash, sealed by the portal's key, as the signing ceremony does.
+    for party in parties:
+        signature = Signature(
+            version_id=version.id,
+            tenant_id=party,
+            signer_user_id=creator,
+            signer_name="Signatory",
+            signed_at=signed_at,
+            terms_hash=version.terms_hash,
+            method="portal",
+        )
+        signature.portal_signature, signature.portal_key_id = signing.seal(services.signature_record(signature))
+        session.add(signature)
     await session.flush()
     if install and status == "active":
         await compiler.install(session, version.id)

@@ -3,17 +3,23 @@
 A source (today an agreement version's data-sharing clauses; tomorrow anything else that may grant
 access) hands `install` one `GrantSpec` per clause; each becomes one row per category and action,
 the "p2" lines of policies.conf in a typed table. `revoke` removes a source's rows in the caller's
-transaction. A malformed spec grants nothing.
+transaction. A malformed spec grants nothing, and each row carries an HMAC (keyed from the portal's
+seal) over what it grants: a row written or changed in the database by anyone but the compiler is
+refused when it is read, and the refusal is audited for the data owner.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.access import seal
 from portal.access.models import AccessGrant
 from portal.access.vocabulary import ACTIONS, CATEGORIES, PURPOSES, SCOPES
 
@@ -52,10 +58,34 @@ class GrantSpec:
         )
 
 
+_SEALED = (
+    "recipient_tenant_id",
+    "owner_tenant_id",
+    "category",
+    "action",
+    "purpose",
+    "scope",
+    "consent_required",
+    "valid_from",
+    "valid_until",
+    "source",
+)
+
+
+def _mac(grant: AccessGrant) -> str:
+    body = json.dumps([str(getattr(grant, name)) for name in _SEALED], separators=(",", ":")).encode()
+    return hmac.new(seal.derived_key(b"icm-portal grant rows v1"), body, hashlib.sha256).hexdigest()
+
+
+def authentic(grant: AccessGrant) -> bool:
+    """The row is as the compiler wrote it: a row added or changed in the database grants nothing."""
+    return hmac.compare_digest(grant.seal or "", _mac(grant))
+
+
 def rows_of(spec: GrantSpec) -> list[AccessGrant]:
     if not spec.well_formed():
         return []
-    return [
+    rows = [
         AccessGrant(
             recipient_tenant_id=spec.recipient_tenant_id,
             owner_tenant_id=spec.owner_tenant_id,
@@ -76,6 +106,9 @@ def rows_of(spec: GrantSpec) -> list[AccessGrant]:
         for category in sorted(set(spec.categories))
         for action in sorted(set(spec.actions))
     ]
+    for row in rows:
+        row.seal = _mac(row)
+    return rows
 
 
 async def install(session: AsyncSession, source_prefix: str, specs: list[GrantSpec]) -> int:

@@ -9,6 +9,7 @@ area can forget either.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
 
 T = TypeVar("T")
+log = logging.getLogger("portal.access")
 
 
 class Access:
@@ -120,7 +122,22 @@ class Access:
         )
 
     async def _audit(self, plan: Plan, decisions: list[Decision], kind: str) -> None:
-        """One entry per cross-tenant row read, written in one batch per call (kind: "open" or "list")."""
+        """One entry per cross-tenant row read, written in one batch per call (kind: "open" or "list"),
+        and one alert for the data owner per grant row refused because its seal does not hold."""
+        for grant in plan.rejected.values():
+            log.warning("grant row %s (%s) refused: its seal does not hold", grant.id, grant.source)
+            await audit.record(
+                self.session,
+                action="access.grant_refused",
+                object_type="access_grant",
+                object_id=grant.id,
+                actor_user_id=self.actor.user_id,
+                actor_tenant_id=self.actor.tenant_id,
+                owner_tenant_id=grant.owner_tenant_id,
+                detail={"source": grant.source, "category": grant.category, "recipient": grant.recipient_tenant_id},
+                now=self.now,
+            )
+        plan.rejected.clear()
         reads = []
         for decision in decisions:
             if decision.cross_tenant:

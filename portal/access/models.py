@@ -131,6 +131,8 @@ class AccessGrant(Base):
     version_number: Mapped[int] = mapped_column(Integer)
     clause_number: Mapped[int] = mapped_column(Integer)
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # HMAC over what the row grants (grants.authentic): a row not written by the compiler grants nothing.
+    seal: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Engagement(Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -65,6 +66,14 @@ def portal_key() -> Ed25519PrivateKey:
 def key_id(key: Ed25519PrivateKey | None = None) -> str:
     raw = (key or portal_key()).public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
+
+
+def derived_key(label: bytes) -> bytes:
+    """A secret for one purpose (e.g. HMACs over grant rows), derived from the portal's key."""
+    raw = portal_key().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return hmac.new(raw, label, hashlib.sha256).digest()
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:

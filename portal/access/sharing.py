@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.access import grants
 from portal.access.declare import Shared
 from portal.access.models import AccessGrant, Consent, Engagement
 from portal.access.vocabulary import PURPOSES
@@ -128,6 +129,7 @@ class Plan:
     action: str
     role_allows: bool  # the actor's roles allow (obj, action) at all
     now: datetime
+    rejected: dict[int, AccessGrant] = field(default_factory=dict)  # grant rows whose seal failed
 
     def categories(self, category: str | None) -> frozenset[str]:
         if category is None:
@@ -165,6 +167,9 @@ class Plan:
                 .order_by(AccessGrant.source, AccessGrant.category)
             )
             for row_id, grant in pairs.all():
+                if not grants.authentic(grant):
+                    self.rejected[grant.id] = grant
+                    continue
                 matches.setdefault(row_id, {}).setdefault(grant.category, []).append(_reason(grant))
         decisions = []
         for row in rows:

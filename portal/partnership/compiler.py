@@ -18,10 +18,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access import grants
+from portal.access import audit, grants
 from portal.access.grants import GrantSpec
 from portal.access.sharing import local_date
-from portal.partnership.models import AgreementVersion, Clause
+from portal.partnership.models import Agreement, AgreementVersion, Clause
 
 
 def clause_ref(version_id: int, clause_number: int) -> str:
@@ -72,9 +72,25 @@ def specs_of(
 
 
 async def install(session: AsyncSession, version_id: int) -> int:
-    """Write the grant rows of an active version; returns how many."""
+    """Write the grant rows of an active version whose terms and signatures verify; returns how many.
+
+    A version whose terms hash, seals or signers do not verify compiles to nothing (its old rows are
+    removed too), and the refusal is audited for the drafting organisation."""
     version = await session.get(AgreementVersion, version_id)
     if version is None:
+        return 0
+    if not await _signed_by_every_party(session, version):
+        await grants.revoke(session, _prefix(version_id))
+        await audit.record(
+            session,
+            action="agreement.compile_refused",
+            object_type="agreement_version",
+            object_id=version.id,
+            owner_tenant_id=await session.scalar(
+                select(Agreement.tenant_id).where(Agreement.id == version.agreement_id)
+            ),
+            detail={"reason": "terms or signatures do not verify"},
+        )
         return 0
     signed_on = local_date(version.activated_at) if version.activated_at else None
     rows = await session.execute(
@@ -84,5 +100,21 @@ async def install(session: AsyncSession, version_id: int) -> int:
     return await grants.install(session, _prefix(version_id), specs_of(version, signed_on, ended))
 
 
+async def _signed_by_every_party(session: AsyncSession, version: AgreementVersion) -> bool:
+    from portal.partnership.verification import verify_version
+
+    check = await verify_version(session, version)
+    if not check.intact or not version.terms_json:
+        return False
+    parties = {int(p["tenant_id"]) for p in json.loads(version.terms_json).get("parties", [])}
+    return parties == {c.signature.tenant_id for c in check.signatures if c.ok}
+
+
 async def remove(session: AsyncSession, version_id: int) -> None:
     await grants.revoke(session, _prefix(version_id))
+
+
+async def recompile_all(session: AsyncSession) -> int:
+    """Compile every active version again from its signed terms (after an upgrade or a key change)."""
+    ids = (await session.scalars(select(AgreementVersion.id).where(AgreementVersion.status == "active"))).all()
+    return sum([await install(session, version_id) for version_id in ids])

@@ -9,6 +9,7 @@ The rules live in one module per topic; this module is their public face for rou
 
 from portal.partnership.ceremony import Proof, SignForm, proof_for, sign_with_ceremony
 from portal.partnership.ceremony import parse as parse_sign_form
+from portal.partnership.compiler import recompile_all as recompile_grants
 from portal.partnership.drafting import (
     a_year_later,
     add_comment,
@@ -45,6 +46,7 @@ from portal.partnership.states import (
 from portal.partnership.verification import SignatureCheck, Verification, verify, verify_version
 
 __all__ = [
+    "recompile_grants",
     "OPEN_FOR_SIGNING",
     "Action",
     "AgreementRow",

@@ -133,3 +133,74 @@ def test_partners_for_a_purpose_are_the_recipients_of_live_clauses(settings) -> 
 
     referral, monitoring, reverse, ngo_id = with_db(settings, work)
     assert referral == [ngo_id] and monitoring == [] and reverse == []
+
+
+def test_grants_are_bound_to_what_was_signed(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Finding 12: with write access to the database, adding categories to a clause row and to its grant
+    rows shows a partner nothing more; the data owner's log records the refused rows."""
+    from portal.access.models import AccessGrant
+    from portal.partnership import compiler
+    from portal.partnership.models import Clause
+
+    with_db(settings, set_aside_demo_agreements)
+    client_id, _p, _c = seeded(settings)
+    agreement_id = share_with_ngo(settings)
+
+    async def tamper(session):  # type: ignore[no-untyped-def]
+        from portal.partnership.models import AgreementVersion
+
+        version = await session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id))
+        clause = await session.scalar(select(Clause).where(Clause.version_id == version.id))
+        clause.categories = [*clause.categories, "contact", "case_notes"]
+        model = await session.scalar(select(AccessGrant).where(AccessGrant.source.like(f"version:{version.id}:%")))
+        for category in ("contact", "case_notes"):
+            fields = {c.name: getattr(model, c.name) for c in AccessGrant.__table__.columns if c.name != "id"}
+            session.add(AccessGrant(**{**fields, "category": category}))
+        return version.id
+
+    version_id = with_db(settings, tamper)
+    english(client)
+    login(client, "ngo.worker")
+    page = client.get(f"/clients/{client_id}")
+    assert page.status_code == 200
+    assert "+998 90" not in page.text and "Lives with parents" not in page.text  # contact and notes stay hidden
+    assert SHAHZOD in page.text  # what was signed still holds
+
+    async def alerts(session):  # type: ignore[no-untyped-def]
+        rows = await session.scalars(select(AuditEntry).where(AuditEntry.action == "access.grant_refused"))
+        return [(e.owner_tenant_id, e.detail["category"]) for e in rows.all()]
+
+    inson = with_db(settings, lambda s: tenant_id(s, "inson-yunusobod"))
+    assert {(inson, "contact")} <= set(with_db(settings, alerts))
+
+    # Recompiling reads the signed terms, not the changed clause row: still no contact data.
+    async def recompile(session):  # type: ignore[no-untyped-def]
+        return await compiler.install(session, version_id)
+
+    with_db(settings, recompile)
+    assert "+998 90" not in client.get(f"/clients/{client_id}").text
+
+
+def test_a_version_whose_signatures_do_not_verify_compiles_to_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+    from portal.access.models import AccessGrant
+    from portal.partnership import compiler
+    from portal.partnership.models import AgreementVersion, Signature
+
+    with_db(settings, set_aside_demo_agreements)
+    agreement_id = share_with_ngo(settings)
+
+    async def forge(session):  # type: ignore[no-untyped-def]
+        version = await session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id))
+        signature = await session.scalar(select(Signature).where(Signature.version_id == version.id))
+        signature.signer_name = "Someone else"  # the seal no longer holds
+        await session.flush()
+        installed = await compiler.install(session, version.id)
+        left = await session.scalar(
+            select(func.count()).select_from(AccessGrant).where(AccessGrant.source.like(f"version:{version.id}:%"))
+        )
+        refused = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "agreement.compile_refused")
+        )
+        return installed, left, refused
+
+    assert with_db(settings, forge) == (0, 0, 1)
