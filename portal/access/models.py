@@ -155,7 +155,11 @@ class Consent(Model):
     """A client's consent for one recipient and purpose (law ZRU-547: written or electronic)."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),)
+    __table_args__ = (
+        Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),
+        # A recipient's consents, for the list filter's consent branches.
+        Index("ix_consents_recipient_client", "recipient_tenant_id", "client_id"),
+    )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)

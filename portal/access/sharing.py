@@ -10,10 +10,10 @@ the same transaction as the agreement's activation, termination or supersession,
 window, so the database has the last word: nothing held in a worker's memory can keep a terminated,
 expired or withdrawn grant alive.
 
-The list filter is one semi-join against the grant rows, whatever the number of clauses; the
-decision for the rows of a page (or for one row) joins the same conditions to return each row's
-matching grants. Both come from `conditions`, so a row is in a list exactly when `decide` allows it;
-a property test holds them to that.
+The list filter is a few semi-joins driven by the recipient's grant rows, whatever the number of
+clauses; the decision for the rows of a page (or for one row) reads those rows' grants, engagements
+and consents in three small indexed queries and matches them by the same rules. A property test
+holds the two equal: a row is in a list exactly when `decide` allows it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
@@ -78,46 +78,78 @@ class Decision:
 DENIED = Decision(allowed=False)
 
 
-def conditions(
-    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str]
-) -> list[ColumnElement[bool]]:
-    """SQL that is true for a (row of `shared`, AccessGrant) pair exactly when the grant shares the row."""
-    today = local_date(now)
-    engaged = exists(
-        select(literal(1))
-        .where(
-            Engagement.client_id == shared.client,
-            Engagement.owner_tenant_id == shared.owner,
-            Engagement.recipient_tenant_id == tenant_id,
-            Engagement.opened_on <= today,
-            or_(Engagement.closed_on.is_(None), Engagement.closed_on > today),
-        )
-        .correlate_except(Engagement)  # the row and the grant come from the enclosing query, at any depth
-    )
-    consented = exists(
-        select(literal(1))
-        .where(
-            Consent.client_id == shared.client,
-            Consent.owner_tenant_id == shared.owner,
-            Consent.recipient_tenant_id == tenant_id,
-            Consent.purpose == AccessGrant.purpose,
-            Consent.given_at <= now,
-            or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > now),
-        )
-        .correlate_except(Consent)
-    )
+def _grants_in_force(tenant_id: int, action: str, today: date, categories: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The recipient's well-formed grant rows for one action and these categories, live today."""
     return [
         AccessGrant.recipient_tenant_id == tenant_id,
-        AccessGrant.owner_tenant_id == shared.owner,
         AccessGrant.owner_tenant_id != tenant_id,
         AccessGrant.category.in_(sorted(categories)),
         AccessGrant.action == action,
         AccessGrant.purpose.in_(PURPOSES),  # a malformed row grants nothing
         AccessGrant.valid_from <= today,
         AccessGrant.valid_until >= today,
-        or_(AccessGrant.scope == "all", and_(AccessGrant.scope == "engaged", engaged)),
-        or_(AccessGrant.consent_required.is_(False), consented),
     ]
+
+
+def _open_engagements(tenant_id: int, today: date) -> list[ColumnElement[bool]]:
+    return [
+        Engagement.recipient_tenant_id == tenant_id,
+        Engagement.opened_on <= today,
+        or_(Engagement.closed_on.is_(None), Engagement.closed_on > today),
+    ]
+
+
+def _live_consents(tenant_id: int, now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        Consent.recipient_tenant_id == tenant_id,
+        Consent.given_at <= now,
+        or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > now),
+    ]
+
+
+def shared_with(shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str]):  # type: ignore[no-untyped-def]
+    """SQL true for a row of `shared` another tenant shares with `tenant_id` now, in one of the categories.
+
+    Three indexable branches, each driven by the recipient's own grant rows: the owners that share all
+    their clients without consent; the clients engaged with the recipient under an "engaged" grant
+    (with their consent when it asks for one); the clients that consented under an "all" grant that
+    asks for consent. A row's client is matched with its owner, so a fact recorded by one owner never
+    opens another owner's rows.
+    """
+    today = local_date(now)
+    live = _grants_in_force(tenant_id, action, today, categories)
+    free_owners = select(AccessGrant.owner_tenant_id).where(
+        *live, AccessGrant.scope == "all", AccessGrant.consent_required.is_(False)
+    )
+    engaged_owners = select(AccessGrant.owner_tenant_id).where(
+        *live, AccessGrant.scope == "engaged", AccessGrant.consent_required.is_(False)
+    )
+    engaged_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
+        *live, AccessGrant.scope == "engaged", AccessGrant.consent_required
+    )
+    all_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
+        *live, AccessGrant.scope == "all", AccessGrant.consent_required
+    )
+    consent_matches = and_(
+        Consent.client_id == Engagement.client_id, Consent.owner_tenant_id == Engagement.owner_tenant_id
+    )
+    engaged = union(
+        select(Engagement.client_id, Engagement.owner_tenant_id).where(
+            *_open_engagements(tenant_id, today), Engagement.owner_tenant_id.in_(engaged_owners)
+        ),
+        select(Engagement.client_id, Engagement.owner_tenant_id)
+        .join(Consent, consent_matches)
+        .where(
+            *_open_engagements(tenant_id, today),
+            *_live_consents(tenant_id, now),
+            tuple_(Engagement.owner_tenant_id, Consent.purpose).in_(engaged_with_consent),
+        ),
+        select(Consent.client_id, Consent.owner_tenant_id).where(
+            *_live_consents(tenant_id, now), tuple_(Consent.owner_tenant_id, Consent.purpose).in_(all_with_consent)
+        ),
+    )
+    pair = tuple_(shared.client, shared.owner)
+    return or_(shared.owner.in_(free_owners), pair.in_(engaged))
 
 
 @dataclass(frozen=True)
@@ -140,37 +172,20 @@ class Plan:
         cats = self.categories(category)
         if not self.role_allows or not cats:
             return false()
-        shared_with_us = exists(
-            select(literal(1))
-            .select_from(AccessGrant)
-            .where(*conditions(self.shared, self.tenant_id, self.action, self.now, cats))
-        )
-        return or_(self.shared.owner == self.tenant_id, shared_with_us)
+        theirs = shared_with(self.shared, self.tenant_id, self.action, self.now, cats)
+        return or_(self.shared.owner == self.tenant_id, theirs)
 
     async def decide(
         self, session: AsyncSession, rows: Iterable[object], category: str | None = None
     ) -> list[Decision]:
-        """One decision per row, in order, from one query for the matching grants of all of them."""
+        """One decision per row, in order. A grant row whose seal does not hold grants nothing; it is
+        kept in `self.rejected` for the caller to report."""
         rows = list(rows)
         cats = self.categories(category)
         if not self.role_allows or not cats:
             return [DENIED for _ in rows]
-        pk = self.shared.model.id  # type: ignore[attr-defined]
-        foreign = [r.id for r in rows if self._owner_of(r) != self.tenant_id]  # type: ignore[attr-defined]
-        matches: dict[int, dict[str, list[Reason]]] = {}
-        if foreign:
-            pairs = await session.execute(
-                select(pk, AccessGrant)
-                .select_from(self.shared.model)
-                .join(AccessGrant, and_(*conditions(self.shared, self.tenant_id, self.action, self.now, cats)))
-                .where(pk.in_(foreign))
-                .order_by(AccessGrant.source, AccessGrant.category)
-            )
-            for row_id, grant in pairs.all():
-                if not grants.authentic(grant):
-                    self.rejected[grant.id] = grant
-                    continue
-                matches.setdefault(row_id, {}).setdefault(grant.category, []).append(_reason(grant))
+        foreign = [r for r in rows if self._owner_of(r) != self.tenant_id]
+        matches = await self._matches(session, foreign, cats) if foreign else {}
         decisions = []
         for row in rows:
             if self._owner_of(row) == self.tenant_id:
@@ -186,6 +201,67 @@ class Plan:
 
     def _owner_of(self, row: object) -> int:
         return getattr(row, self.shared.owner.key)
+
+    def _client_of(self, row: object) -> int:
+        return getattr(row, self.shared.client.key)
+
+    async def _matches(
+        self, session: AsyncSession, rows: list[object], cats: frozenset[str]
+    ) -> dict[int, dict[str, list[Reason]]]:
+        """Which grant shares which category of each row, read in three small indexed queries and
+        matched here by the same rules as `shared_with` (a property test holds the two equal)."""
+        today = local_date(self.now)
+        owners = {self._owner_of(r) for r in rows}
+        clients = sorted({self._client_of(r) for r in rows})
+        found = (
+            await session.scalars(
+                select(AccessGrant)
+                .where(
+                    *_grants_in_force(self.tenant_id, self.action, today, cats),
+                    AccessGrant.owner_tenant_id.in_(owners),
+                    AccessGrant.scope.in_(("all", "engaged")),
+                )
+                .order_by(AccessGrant.source, AccessGrant.category)
+            )
+        ).all()
+        by_owner: dict[int, list[AccessGrant]] = {}
+        for grant in found:
+            if grants.authentic(grant):
+                by_owner.setdefault(grant.owner_tenant_id, []).append(grant)
+            else:
+                self.rejected[grant.id] = grant
+        engaged: set[tuple[int, int]] = set()
+        if any(g.scope == "engaged" for g in found):
+            engaged = set(
+                (
+                    await session.execute(
+                        select(Engagement.client_id, Engagement.owner_tenant_id).where(
+                            Engagement.client_id.in_(clients), *_open_engagements(self.tenant_id, today)
+                        )
+                    )
+                ).all()
+            )
+        consented: set[tuple[int, int, str]] = set()
+        if any(g.consent_required for g in found):
+            consented = set(
+                (
+                    await session.execute(
+                        select(Consent.client_id, Consent.owner_tenant_id, Consent.purpose).where(
+                            Consent.client_id.in_(clients), *_live_consents(self.tenant_id, self.now)
+                        )
+                    )
+                ).all()
+            )
+        matches: dict[int, dict[str, list[Reason]]] = {}
+        for row in rows:
+            client, owner = self._client_of(row), self._owner_of(row)
+            for grant in by_owner.get(owner, ()):
+                if grant.scope == "engaged" and (client, owner) not in engaged:
+                    continue
+                if grant.consent_required and (client, owner, grant.purpose) not in consented:
+                    continue
+                matches.setdefault(row.id, {}).setdefault(grant.category, []).append(_reason(grant))  # type: ignore[attr-defined]
+        return matches
 
 
 def _reason(grant: AccessGrant) -> Reason:
@@ -214,4 +290,4 @@ def scoped(stmt: Select, plan: Plan, category: str | None = None) -> Select:
     return stmt.where(plan.predicate(category))
 
 
-__all__ = ["DENIED", "TASHKENT", "Decision", "Plan", "Reason", "conditions", "local_date", "scoped"]
+__all__ = ["DENIED", "TASHKENT", "Decision", "Plan", "Reason", "local_date", "scoped", "shared_with"]
