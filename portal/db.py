@@ -78,13 +78,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=30000")  # writers queue; see Access._write_lock_first
         cursor.close()
 
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        return create_async_engine(url, connect_args={"timeout": 15})
+        return create_async_engine(url, connect_args={"timeout": 30})
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 

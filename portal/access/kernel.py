@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import audit, grants
@@ -40,8 +40,20 @@ class Access:
 
     async def _refresh(self) -> None:
         if not self._fresh:
+            await self._write_lock_first()
             await self.policy.refresh(self.session)
             self._fresh = True
+
+    async def _write_lock_first(self) -> None:
+        """On SQLite, take the database's write lock before reading anything shared.
+
+        A read of another tenant's row ends with an audit append. SQLite cannot upgrade a read
+        snapshot to a write once another writer has committed after it began ("database is locked",
+        at once, without waiting), so the transaction takes the lock first, with a write that
+        changes nothing, and waits for it like any writer. PostgreSQL needs none of this."""
+        bind = self.session.bind
+        if bind is not None and bind.dialect.name == "sqlite":
+            await self.session.execute(text("UPDATE audit_chains SET length = length WHERE 1 = 0"))
 
     def allows(self, obj: str, act: str) -> bool:
         """May the actor `act` on `obj` in its own tenant (Casbin); fail closed."""
