@@ -29,6 +29,7 @@ from portal.tenants.routes import AccountController, DashboardController, LoginC
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
+    EdgeMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
     provide_actor,
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         guards=[require_permission],
         dependencies={"db": Provide(provide_db), "actor": Provide(provide_actor, sync_to_thread=False)},
-        middleware=[SecurityHeadersMiddleware(), ActorMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), ActorMiddleware(), EdgeMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="portal_csrf",
