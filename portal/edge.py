@@ -67,22 +67,16 @@ def has_nul(raw: bytes | str) -> bool:
     return b"\x00" in data or b"\x00" in unquote_to_bytes(data)
 
 
-def path_ids_in_range(path_template: str, path: str, params: dict[str, object]) -> bool:
+def path_ids_in_range(path_format: str, path: str, params: dict[str, object]) -> bool:
     """False when an int path parameter is out of range or was not written in ASCII digits.
 
-    The route's template ("/clients/{client_id:int}") and the request's path are matched component by
-    component; a ":path" parameter takes the rest and holds no ids.
+    The route's format ("/clients/{client_id}", as Litestar keeps it in the scope) and the request's
+    path are matched component by component; a parameter parsed as an int must have been written as
+    one. A ":path" parameter (the last) takes the rest of the path, which then holds no ids.
     """
-    template_parts = path_template.strip("/").split("/")
-    path_parts = path.strip("/").split("/")
-    for template_part, raw in zip(template_parts, path_parts, strict=False):
-        if template_part.endswith(":path}"):
-            break
-        if template_part.endswith(":int}") and parse_int(raw) is None:
+    ints = {name for name, value in params.items() if isinstance(value, int) and not isinstance(value, bool)}
+    for part, raw in zip(path_format.strip("/").split("/"), path.strip("/").split("/"), strict=False):
+        if part.startswith("{") and part.endswith("}") and part[1:-1] in ints and parse_int(raw) is None:
             return False
     # Whatever the alignment, the parsed values themselves must be in range.
-    return all(
-        parse_int(value) is not None
-        for value in params.values()
-        if isinstance(value, int) and not isinstance(value, bool)
-    )
+    return all(parse_int(params[name]) is not None for name in ints)
