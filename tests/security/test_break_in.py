@@ -339,3 +339,26 @@ def test_no_route_shows_a_tenant_what_belongs_to_another(client: TestClient, set
     )
     assert len(attempts) >= min(total, 1000)
     assert not failures, f"{len(failures)} break-ins:\n" + "\n".join(failures[:60])
+
+
+def test_the_walk_would_see_a_leak(client: TestClient, settings, demo_logins) -> None:  # type: ignore[no-untyped-def]
+    """The detector itself: the owner's own pages, read with the outsider's list of secrets, are full of
+    them; read with the list of a partner the pilot shares names with, the shared names are not."""
+    with_db(settings, add_private_objects)
+    objects = with_db(settings, collect_objects)
+    people = {(p.login, p.tenant_id): p for p in personas(objects, demo_logins, datetime.now(UTC))}
+    outsider = next(p for (name, _t), p in people.items() if name == "outsider.hr")
+    assert outsider.secrets is not None
+    login(client, "inson.social")
+    own_list = html.unescape(client.get("/clients").text)
+    found = set(outsider.secrets.findall(own_list))
+    assert len(found) >= 15, found  # the INSON centre's clients' names
+    login(client, "inspection.head")
+    private = next(v for v in objects.rows["agreement_versions"].values() if v["title"].startswith("Maxfiy"))
+    page = html.unescape(client.get(f"/agreements/versions/{private['id']}/comments").text)
+    assert {outsider.what[s] for s in outsider.secrets.findall(page)} >= {f"title of agreement version {private['id']}"}
+    # The NGO is shown names of the INSON clients engaged with it and consenting: those are no secret to it.
+    ngo = next(p for (name, _t), p in people.items() if name == "ngo.worker")
+    assert ngo.reach["clients"] - {i for i, c in objects.rows["clients"].items() if c["tenant_id"] == ngo.tenant_id}
+    login(client, "ngo.worker")
+    assert ngo.secrets is not None and not ngo.secrets.findall(html.unescape(client.get("/clients").text))
