@@ -6,6 +6,8 @@ The edge (`portal.web.EdgeMiddleware`) refuses, before any handler or query runs
   digits: a 404, as for any id that names nothing. Python's int() reads "٣" as 3 and "1_0" as 10,
   and raises on "²" although "²".isdigit() is true; SQLite overflows at 2**63, PostgreSQL's int4
   columns at 2**31 — each was a 500;
+- a path with a component over 255 bytes: no route or static file has such a name, and the file
+  system refuses it with an error (a 404, like any other name that names nothing);
 - a NUL character anywhere in the path, the query string or a posted form (a name or a value):
   PostgreSQL cannot store it in text, so it is a 400 page saying so. This is the safety net; a
   form that checks its fields with `clean_text` reports such a character beside the field instead.
@@ -80,3 +82,8 @@ def path_ids_in_range(path_format: str, path: str, params: dict[str, object]) ->
             return False
     # Whatever the alignment, the parsed values themselves must be in range.
     return all(parse_int(params[name]) is not None for name in ints)
+
+
+def too_long(path: str) -> bool:
+    """True when a component of the path is longer than any file or route name can be (255 bytes)."""
+    return any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in path.split("/"))

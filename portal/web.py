@@ -27,7 +27,7 @@ from portal import i18n
 from portal.access.guard import Actor
 from portal.edge import ID_MAX as ID_MAX
 from portal.edge import clean_text as clean_text
-from portal.edge import has_nul, path_ids_in_range
+from portal.edge import has_nul, path_ids_in_range, too_long
 from portal.edge import parse_int as parse_int
 from portal.i18n import gettext as _
 from portal.i18n import lazy
@@ -140,7 +140,7 @@ async def _check_edge(request: Request) -> None:
         raise UnstorableInput
     handler = scope.get("route_handler")
     template = scope.get("path_template", "")
-    if not path_ids_in_range(template, scope["path"], scope.get("path_params", {})):
+    if not path_ids_in_range(template, scope["path"], scope.get("path_params", {})) or too_long(scope["path"]):
         raise NotFoundException
     for name in _int_query_parameters(handler):
         if any(parse_int(value) is None for value in request.query_params.getall(name, [])):

@@ -112,3 +112,10 @@ def test_forms_still_reach_their_handler_and_csrf_still_holds(client: TestClient
     )
     assert response.status_code == 303
     assert client.cookies.get("portal_lang") == "ru"
+
+
+def test_a_path_component_longer_than_any_name_is_not_found(client: TestClient) -> None:
+    assert client.get("/static/" + "x" * 300).status_code == 404
+    assert client.get("/static/" + "ж" * 200).status_code == 404
+    assert client.get("/login/oidc/" + "x" * 300).status_code == 404
+    assert client.get("/static/" + "x" * 200).status_code == 404  # still an ordinary missing file

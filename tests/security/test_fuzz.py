@@ -64,7 +64,19 @@ ALONE = ["\x00", "²", "x" * 5000, str(2**63)]
 PATH_VALUES = [str(2**63), str(2**63 - 1), str(2**31), "-1", "0", "²", "٣", "\x00", "1_0", "+1", "x" * 300, "１"]
 
 # Routes whose 5xx is inside an area: (method path, backend or None for both) -> the finding.
-AREA_FINDINGS: dict[tuple[str, str | None], str] = {}
+F6_DIGITS = "finding 6 (issue 11): a Unicode digit such as '²' passes str.isdigit() and int() raises"
+F6_RANGE = "finding 6 (issue 11): a form id at or above 2**63 (SQLite) or 2**31 (PostgreSQL) reaches the query"
+AREA_FINDINGS: dict[tuple[str, str | None], str] = {
+    # portal/tenants/routes.py _user_form: version="²"
+    ("POST /admin/users/{user_id:int}", None): F6_DIGITS,
+    # portal/partnership/forms.py parse/validate: version="²", party-0-tenant_id="²"
+    ("POST /agreements", None): F6_DIGITS,
+    # portal/cases/routes.py _client_form: version="²"
+    ("POST /clients/{client_id:int}", None): F6_DIGITS,
+    # portal/cases/routes.py give_consent / open_engagement: recipient="²", recipient=str(2**63)
+    ("POST /clients/{client_id:int}/consents", None): F6_DIGITS + "; " + F6_RANGE,
+    ("POST /clients/{client_id:int}/engagements", None): F6_DIGITS + "; " + F6_RANGE,
+}
 
 
 # --- the route's own forms ------------------------------------------------------------------------
