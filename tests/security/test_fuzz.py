@@ -76,6 +76,8 @@ AREA_FINDINGS: dict[tuple[str, str | None], str] = {
     # portal/cases/routes.py give_consent / open_engagement: recipient="²", recipient=str(2**63)
     ("POST /clients/{client_id:int}/consents", None): F6_DIGITS + "; " + F6_RANGE,
     ("POST /clients/{client_id:int}/engagements", None): F6_DIGITS + "; " + F6_RANGE,
+    # portal/tenants/services.py sign_in: the login is written to login_attempts.login VARCHAR(120)
+    ("POST /login", "postgresql"): "finding 6 (issue 11): a login over 120 characters on POST /login",
 }
 
 
