@@ -117,8 +117,9 @@ class UnstorableInput(HTTPException):
 
 class EdgeMiddleware(ASGIMiddleware):
     """Refuses what no handler should be given (see portal/edge.py): ids out of range or not in ASCII
-    digits are a 404, a NUL anywhere in the path, query or posted form a 400 page. Forms that check
-    their fields with `clean_text` report bad characters beside the field; this is the safety net."""
+    digits, and path components longer than any name, are a 404; a NUL anywhere in the path, query or
+    posted form a 400 page. Forms that check their fields with `clean_text` report bad characters
+    beside the field; this is the safety net."""
 
     scopes = (ScopeType.HTTP,)
 
