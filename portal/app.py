@@ -32,6 +32,7 @@ from portal.tenants.routes import AccountController, LoginController, TenantUser
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
+    EdgeMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
     flash_message,
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "access": Provide(provide_access, sync_to_thread=False),
         },
-        middleware=[SecurityHeadersMiddleware(), ActorMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), ActorMiddleware(), EdgeMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="portal_csrf",
