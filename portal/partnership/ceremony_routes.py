@@ -18,9 +18,10 @@ from litestar.response import Template
 
 from portal import i18n
 from portal.access import permission
+from portal.i18n import lazy
 from portal.partnership import services
 from portal.partnership.pages import as_in_force, clause_groups, load, policy, render, terms_of, version_url
-from portal.web import DB, CurrentActor, now, see_other
+from portal.web import DB, CurrentActor, flash, now, see_other
 
 A = services.Action
 # Each ending step: (template, action).
@@ -113,7 +114,8 @@ class CeremonyRoutes:
         if signature is None:
             await db.rollback()
             return await self._sign_page(request, db, actor, version_id, form, 422)
-        return see_other(request, version_url(version_id, "signed"))
+        recorded = lazy("Your organisation's signature is recorded.")
+        return flash(request, see_other(request, version_url(version_id, "signed")), recorded)
 
     @get("/versions/{version_id:int}/signed", name="agreement_signed", opt=permission("agreement", "list"))
     async def signed(self, request: Request, db: DB, actor: CurrentActor, version_id: FromPath[int]) -> Response:

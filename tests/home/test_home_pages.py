@@ -45,7 +45,7 @@ def test_signing_the_memorandum_through_the_app_removes_it_from_the_home_page(cl
     form = client.get(sign_url).text
     terms_hash = re.search(r'name="terms_hash" value="([0-9a-f]{64})"', form).group(1)
     # The password and confirmation are sent too, for a signing step that asks for them again.
-    signed = post_form(client, sign_url, {"terms_hash": terms_hash, "password": DEMO_PASSWORD, "confirm": "on"})
+    signed = post_form(client, sign_url, {"terms_hash": terms_hash, "password": DEMO_PASSWORD, "agree": "on"})
     assert signed.status_code == 303, signed.text
     after = client.get(signed.headers["location"])
     assert 'data-testid="flash"' in after.text, "the signature is confirmed by a banner"
