@@ -55,6 +55,13 @@ class Reason:
     scope: str
     consent_required: bool
 
+    @property
+    def version_id(self) -> int | None:
+        """The agreement version a "version:V:clause:N" source names, for a link to it."""
+        kind, _sep, rest = self.source.partition(":")
+        number = rest.partition(":")[0]
+        return int(number) if kind == "version" and number.isascii() and number.isdigit() else None
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -160,3 +160,40 @@ async def user_names(access: Access, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict((await access.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))).all())
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why a partner sees another organisation's client: whose data, and the facts its clauses read."""
+
+    owner: Partner
+    engagements: list[Engagement]
+    consents: list[Consent]
+
+
+async def basis_of(access: Access, client_id: int, owner_tenant_id: int) -> Basis:
+    """The owner, and the open engagements and live consents that tie the client to the actor's
+    organisation (only the actor's own: another partner's engagements stay unseen)."""
+    today = local_date(access.now)
+    owner = await access.session.get(Tenant, owner_tenant_id)
+    names = {} if owner is None else {"uz": owner.name_uz, "uz_Cyrl": owner.name_uz_cyrl, "ru": owner.name_ru}
+    names.update({} if owner is None else {"en": owner.name_en})
+    mine = (Engagement.client_id == client_id, Engagement.recipient_tenant_id == access.actor.tenant_id)
+    engagements = (
+        await access.session.scalars(
+            select(Engagement)
+            .where(*mine, Engagement.opened_on <= today)
+            .where((Engagement.closed_on.is_(None)) | (Engagement.closed_on > today))
+            .order_by(Engagement.opened_on)
+        )
+    ).all()
+    consents = (
+        await access.session.scalars(
+            select(Consent)
+            .where(Consent.client_id == client_id, Consent.recipient_tenant_id == access.actor.tenant_id)
+            .where(Consent.given_at <= access.now)
+            .where((Consent.withdrawn_at.is_(None)) | (Consent.withdrawn_at > access.now))
+            .order_by(Consent.given_at)
+        )
+    ).all()
+    return Basis(owner=Partner(id=owner_tenant_id, names=names), engagements=list(engagements), consents=list(consents))

@@ -38,6 +38,7 @@ async def _form_page(
 
 async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **extra: Any) -> Response:
     context: dict[str, Any] = {"client": view, "engagements": [], "consents": [], "partners": [], "recorders": {}}
+    context["basis"] = None if view.own else await services.basis_of(access, view.id, view.owner_tenant_id)
     if view.own:
         consents = await services.consents_of(access, view.id)
         recorded = {c.given_recorded_by for c in consents} | {c.withdrawn_recorded_by for c in consents}

@@ -18,7 +18,9 @@ from portal.cases.clients import (
     update_client,
 )
 from portal.cases.facts import (
+    Basis,
     Partner,
+    basis_of,
     close_engagement,
     consents_of,
     engagements_of,
@@ -31,6 +33,8 @@ from portal.cases.facts import (
 from portal.cases.notes import add_note, notes_of
 
 __all__ = [
+    "Basis",
+    "basis_of",
     "GENDERS",
     "PAGE_SIZE",
     "ClientForm",

@@ -204,3 +204,26 @@ def test_a_version_whose_signatures_do_not_verify_compiles_to_nothing(settings) 
         return installed, left, refused
 
     assert with_db(settings, forge) == (0, 0, 1)
+
+
+def test_the_client_list_is_newest_first_and_paged_never_sorted_by_a_hidden_name(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Finding 10: the order of a partner's list must not leak names it may not see, and no client is cut
+    off without a way to reach it."""
+    from tests.factories import make_client as add_client
+
+    async def many(session):  # type: ignore[no-untyped-def]
+        inson = await tenant_id(session, "inson-yunusobod")
+        # Names in reverse alphabetical order of registration: sorting by name would reverse the list.
+        return [(await add_client(session, inson, full_name=f"Zz {999 - i:03d} Mijoz")).id for i in range(60)]
+
+    added = with_db(settings, many)
+    english(client)
+    login(client, "inson.social")
+    first = client.get("/clients")
+    shown = [int(i) for i in re.findall(r'href="/clients/(\d+)"', first.text)]
+    assert shown == sorted(shown, reverse=True) and len(shown) == 50
+    assert shown[:50] == sorted(added, reverse=True)[:50]
+    older = re.search(r'href="(/clients\?before=\d+)"', first.text)
+    assert older is not None, "an older page is offered"
+    rest = [int(i) for i in re.findall(r'href="/clients/(\d+)"', client.get(older.group(1)).text)]
+    assert set(added) <= set(shown) | set(rest) and not set(shown) & set(rest)
