@@ -21,6 +21,7 @@ from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
+from portal.cases.translit import in_readers_script
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.home.routes import DashboardController
 from portal.partnership.routes import AgreementController, check_paper
@@ -72,7 +73,13 @@ def template_environment() -> Environment:
         labels=labels.labels,
         flash_message=flash_message,
     )
-    env.filters.update(local_date=labels.local_date, local_datetime=labels.local_datetime)
+    env.filters.update(
+        local_date=labels.local_date,
+        local_datetime=labels.local_datetime,
+        # Typed content (titles, goals, names) in the reader's Uzbek script; for display only, never on
+        # form values or on the signed terms, whose hash covers the text as it was typed.
+        in_readers_script=in_readers_script,
+    )
     return env
 
 

@@ -44,7 +44,6 @@ ROLE_TABLES = {
     "portal/access/policy.py",
     "portal/tenants/models.py",
     "portal/labels.py",
-    "templates/tenants/_role_name.html",
 }
 
 
