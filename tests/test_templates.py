@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
 from portal.app import create_app, template_environment
+from portal.cases.translit import has_latin, to_cyrillic
 from portal.i18n import set_language
 from tests.conftest import login, make_settings, post_form
 
@@ -67,3 +70,60 @@ def test_uzbek_cyrillic_readers_see_latin_typed_agreement_titles_in_cyrillic(cli
     page = client.get("/agreements").text
     latin_only = re.findall(r"<td[^>]*>\s*<a[^>]*>([^<]*[A-Za-z][^<]*)</a>", page)
     assert not latin_only, latin_only
+
+
+def test_a_case_note_shows_when_it_was_written_in_tashkent_time(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    app.state.clock = lambda: datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # 01:30 the next day in Tashkent
+    login(client, "pes.case")
+    own = re.search(r'href="(/clients/\d+)"', client.get("/clients").text).group(1)
+    added = post_form(client, f"{own}/notes", {"body": "Came to the interview on time."})
+    assert added.status_code == 303, added.text
+    page = client.get(own).text
+    assert "02.03.2026 01:30" in page
+    assert " UTC" not in page and "2026-03-01" not in page
+
+
+def test_the_signing_page_shows_the_terms_as_typed_and_the_agreement_page_in_the_readers_script(
+    client: TestClient,
+) -> None:
+    login(client, "ngo.admin")
+    post_form(client, "/language", {"language": "uz_Cyrl", "next": "/"})
+    (sign_url,) = [h for h in re.findall(r'href="([^"]+/sign)"', client.get("/").text)]
+    as_signed = re.search(r'<h2 id="terms-title">([^<]+)</h2>', client.get(sign_url).text).group(1)
+    as_read = re.search(r'<h2 id="terms-title">([^<]+)</h2>', client.get(sign_url.removesuffix("/sign")).text).group(1)
+    assert has_latin(as_signed), "the demo memorandum's title is typed in Latin"
+    assert as_read == html.escape(to_cyrillic(html.unescape(as_signed)))
+    assert not has_latin(as_read)
+
+
+class _Client:
+    """A client's view as the pages get it: the fields the reader may see, by name."""
+
+    def __init__(self, **fields: str) -> None:
+        self.id, self.fields = 7, fields
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def value(self, name: str) -> str:
+        return self.fields.get(name, "")
+
+
+@pytest.mark.parametrize(
+    ("language", "fields", "shown"),
+    [
+        ("uz_Cyrl", {"full_name": "Oʻrinboyeva Shahlo", "full_name_cyrl": ""}, "Ўринбоева Шаҳло"),
+        (
+            "uz_Cyrl",
+            {"full_name": "Oʻrinboyeva Shahlo", "full_name_cyrl": "Ўринбоева Шаҳло Акмал қизи"},
+            "Ўринбоева Шаҳло Акмал қизи",
+        ),
+        ("uz", {"full_name": "Oʻrinboyeva Shahlo", "full_name_cyrl": "Ўринбоева Шаҳло"}, "Oʻrinboyeva Shahlo"),
+        ("ru", {"full_name": "Oʻrinboyeva Shahlo", "full_name_cyrl": ""}, "Oʻrinboyeva Shahlo"),
+        ("uz_Cyrl", {}, "7-рақамли мижоз"),
+    ],
+)
+def test_a_clients_name_is_shown_in_the_readers_script(language: str, fields: dict[str, str], shown: str) -> None:
+    set_language(language)
+    macro = template_environment().get_template("cases/_names.html").module.client_name
+    assert str(macro(_Client(**fields))).startswith(shown)
