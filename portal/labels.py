@@ -66,6 +66,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "access": {"read": lazy("Read"), "comment": lazy("Read and comment"), "read_comment": lazy("Read and comment")},
     "gender": {"female": lazy("Female"), "male": lazy("Male")},
+    # The kinds of shared record a partner's reading is about (the audit's object types).
+    "record": {"client": lazy("Client"), "case_note": lazy("Case note")},
     # A client's fields, as the client pages and the data-sharing explanation name them.
     "field": {
         "full_name": lazy("Full name (Latin)"),

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select
 
+from portal.access import audit
+from portal.access.overview import reading_partners
 from portal.app import create_app, template_environment
 from portal.cases.translit import has_latin, to_cyrillic
 from portal.i18n import set_language
-from tests.conftest import login, make_settings, post_form
+from portal.tenants.models import User
+from tests.conftest import login, make_settings, post_form, with_db
+from tests.factories import tenant_id
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
@@ -127,3 +132,23 @@ def test_a_clients_name_is_shown_in_the_readers_script(language: str, fields: di
     set_language(language)
     macro = template_environment().get_template("cases/_names.html").module.client_name
     assert str(macro(_Client(**fields))).startswith(shown)
+
+
+def test_the_reads_page_names_the_record_and_links_the_clause_instead_of_printing_codes(client, settings) -> None:  # type: ignore[no-untyped-def]
+    async def work(session):  # type: ignore[no-untyped-def]
+        inson = await tenant_id(session, "inson-yunusobod")
+        partner = [p for p, _n in await reading_partners(session, inson)][0]
+        reader = await session.scalar(select(User.id).where(User.login == "ngo.worker"))
+        detail = {"categories": ["case_notes"], "clauses": ["version:1:clause:2"]}
+        await audit.record_reads(
+            session, actor_user_id=reader, actor_tenant_id=partner, reads=[("case_note", 4242, inson, detail)],
+            kind="open", now=datetime(2026, 3, 12, 20, 30, tzinfo=UTC),
+        )  # fmt: skip
+
+    with_db(settings, work)
+    login(client, "inson.admin")
+    page = client.get("/sharing/reads").text
+    assert "Keys qaydi 4242" in page
+    assert 'href="/agreements/versions/1#clause-2"' in page
+    assert "version:1:clause:2" not in page and "case_note" not in page
+    assert "13.03.2026 01:30" in page
