@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Litestar
@@ -21,6 +22,7 @@ from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
+from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.home.routes import DashboardController
 from portal.partnership.routes import AgreementController, check_paper
@@ -62,6 +64,13 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    # The same organisation names recur in every option of a page's selects: transliterate each once.
+    in_script = lru_cache(maxsize=4096)(to_script)
+
+    def in_readers_script(text: str | None) -> str:
+        return in_script(text or "", i18n.current_language())
+
     env.globals.update(
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -73,7 +82,13 @@ def template_environment() -> Environment:
         labels=labels.labels,
         flash_message=flash_message,
     )
-    env.filters.update(local_date=labels.local_date, local_datetime=labels.local_datetime)
+    env.filters.update(
+        local_date=labels.local_date,
+        local_datetime=labels.local_datetime,
+        # Typed content (titles, goals, names) in the reader's Uzbek script; for display only, never on
+        # form values or on the signed terms, whose hash covers the text as it was typed.
+        in_readers_script=in_readers_script,
+    )
     return env
 
 

@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "category": {
         "identity": lazy("Identity"),
+        "pinfl": lazy("PINFL (personal identification number)"),
         "contact": lazy("Contact details"),
         "disability": lazy("Disability and work recommendation"),
         "benefits": lazy("Benefits"),
@@ -63,8 +64,41 @@ LABELS: dict[str, dict[str, str]] = {
         "all": lazy("All clients of the data owner"),
         "engaged": lazy("Only clients engaged with the recipient (referral or case conference)"),
     },
-    "access": {"read": lazy("Read"), "comment": lazy("Read and comment")},
+    "access": {"read": lazy("Read"), "comment": lazy("Read and comment"), "read_comment": lazy("Read and comment")},
     "gender": {"female": lazy("Female"), "male": lazy("Male")},
+    # The kinds of shared record a partner's reading is about (the audit's object types).
+    "record": {"client": lazy("Client"), "case_note": lazy("Case note")},
+    # A client's fields, as the client pages and the data-sharing explanation name them.
+    "field": {
+        "full_name": lazy("Full name (Latin)"),
+        "full_name_cyrl": lazy("Full name (Cyrillic)"),
+        "pinfl": lazy("PINFL"),
+        "birth_date": lazy("Birth date"),
+        "gender": lazy("Gender"),
+        "phone": lazy("Phone"),
+        "address": lazy("Address"),
+        "district_code": lazy("District"),
+        "disability_group": lazy("Disability group"),
+        "disability_until": lazy("Disability established until"),
+        "work_recommendation": lazy("Work recommendation"),
+        "benefits": lazy("Benefits and allowances"),
+        "education": lazy("Education"),
+        "skills": lazy("Skills"),
+        "employment_history": lazy("Employment history"),
+        "assessment": lazy("Assessment"),
+        "action_plan": lazy("Action plan"),
+        "case_notes": lazy("Case notes"),
+    },
+    # The parts of an agreement's terms, as the comparison of two versions names them.
+    "term": {
+        "title": lazy("Title"),
+        "common_goals": lazy("Common goals"),
+        "joint_tools": lazy("Tools used jointly or separately"),
+        "valid_from": lazy("Valid from"),
+        "valid_until": lazy("Valid until"),
+        "notice_days": lazy("Notice period (days)"),
+        "party": lazy("Party"),
+    },
 }
 
 # code -> {language: name}, for districts and regions; filled from the database at start-up.
@@ -83,6 +117,21 @@ def label(kind: str, value: object) -> str:
         return names.get(current_language()) or names.get("uz", code)
     msgid = LABELS.get(kind, {}).get(code)
     return gettext(msgid) if msgid else code
+
+
+def access(actions: list[str] | tuple[str, ...] | str) -> str:
+    """What a clause lets its recipient do: its list of actions, or the form's single choice."""
+    if isinstance(actions, str):
+        return label("access", actions)
+    return label("access", "comment" if "comment" in actions else "read")
+
+
+def term(key: str) -> str:
+    """A part of an agreement's terms by its key in a comparison: "title", "party:3", "clause:2"."""
+    kind, _sep, number = key.partition(":")
+    if kind == "clause":
+        return gettext("Clause %(n)s") % {"n": number}
+    return label("term", kind) if kind in LABELS["term"] else key
 
 
 def labels(kind: str, values: list[str] | tuple[str, ...]) -> str:
