@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import i18n
 from portal.access.guard import Actor
 from portal.access.kernel import Access
+from portal.db import tenant_session
 from portal.i18n import gettext as _
 from portal.i18n import lazy
 
@@ -202,8 +203,11 @@ def flash_message(flash: dict[str, Any] | None) -> str:
 
 
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's transaction: committed after the handler returns, rolled back if it raises."""
-    async with request.app.state.sessionmaker() as session:
+    """The request's transaction: committed after the handler returns, rolled back if it raises.
+    On PostgreSQL every transaction acts for the signed-in actor's tenant (none without one), which
+    the row-level security policies of migration 0008 read."""
+    actor = request.scope.get("state", {}).get("actor")
+    async with tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None) as session:
         try:
             yield session
         except BaseException:
