@@ -82,7 +82,9 @@ def world(settings, no_demo_agreements) -> dict[str, Any]:  # type: ignore[no-un
     return with_db(settings, build)
 
 
-def test_the_app_connects_as_a_role_that_owns_nothing_and_bypasses_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_connects_as_a_role_that_owns_nothing_and_bypasses_nothing(settings, app) -> None:  # type: ignore[no-untyped-def]
+    assert app.state.engine.url.username == "portal_app" != settings.database_url.split("//")[1].split("@")[0]
+
     async def who(session):  # type: ignore[no-untyped-def]
         query = (
             "SELECT r.rolsuper, r.rolbypassrls, pg_get_userbyid(c.relowner) = current_user, c.relforcerowsecurity"
