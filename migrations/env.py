@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from portal import models  # noqa: F401  (registers every table on the metadata)
-from portal.db import Base, UTCDateTime, make_engine
-from portal.settings import Settings
+from portal.db import Base, UTCDateTime, make_engine, prepare_app_role
+from portal.settings import Settings, app_database_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,6 +17,15 @@ target_metadata = Base.metadata
 
 def database_url() -> str:
     return config.attributes.get("database_url") or Settings.from_env().database_url
+
+
+def app_url() -> str:
+    """The role the web app connects as; migrations (run as the owner) make sure it exists and is granted."""
+    if config.attributes.get("app_database_url"):
+        return config.attributes["app_database_url"]
+    if config.attributes.get("database_url"):
+        return app_database_url(config.attributes["database_url"])
+    return Settings.from_env().app_url
 
 
 def render_item(type_: str, obj: object, autogen_context) -> str | bool:  # type: ignore[no-untyped-def]
@@ -42,6 +51,7 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        prepare_app_role(connection, app_url())
 
 
 async def run_migrations_online() -> None:

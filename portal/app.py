@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     i18n.load_all()
     seal.use_key(settings.signing_key)
-    engine = make_engine(settings.database_url)
+    # On PostgreSQL the app's own role, subject to row-level security; migrations use the owner's URL.
+    engine = make_engine(settings.app_url)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -47,6 +47,7 @@ def migrate_database(settings: Settings, revision: str = "head") -> None:
 
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["database_url"] = settings.database_url
+    config.attributes["app_database_url"] = settings.app_url
     command.upgrade(config, revision)
 
     async def reference(session):  # type: ignore[no-untyped-def]
@@ -64,6 +65,7 @@ def downgrade_database(settings: Settings, revision: str) -> None:
 
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["database_url"] = settings.database_url
+    config.attributes["app_database_url"] = settings.app_url
     command.downgrade(config, revision)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, TypeDecorator, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, TypeDecorator, event, make_url, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +82,60 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
         cursor.close()
 
 
+# --- row-level security (PostgreSQL) -----------------------------------------------------------
+# The acting tenant is the setting `portal.tenant`, local to each transaction. A session opened with
+# info={TENANT: id or None} sets it at the start of every transaction it begins (None: "no tenant",
+# which the policies of migration 0008 answer with no rows). SQLite has no such wall.
+TENANT = "portal.tenant"
+
+
+@event.listens_for(Session, "after_begin")
+def _set_acting_tenant(session: Session, transaction, connection: Connection) -> None:  # type: ignore[no-untyped-def]
+    if TENANT in session.info and connection.dialect.name == "postgresql":
+        tenant = session.info[TENANT]
+        value = "" if tenant is None else str(int(tenant))
+        connection.execute(text("SELECT set_config('portal.tenant', :t, true)"), {"t": value})
+
+
+def prepare_app_role(connection: Connection, app_url: str) -> None:
+    """Run as the owner after migrating: the app's role exists (created with the password of its URL,
+    never altered afterwards) and may read and write every table and sequence, and nothing more:
+    no ownership, no superuser, no BYPASSRLS, so the policies hold for it."""
+    if connection.dialect.name != "postgresql":
+        return
+    url = make_url(app_url)
+    role = url.username or ""
+    if not role or role == connection.execute(text("SELECT current_user")).scalar():
+        return
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+    if not exists:
+        password = url.password
+        options = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+        if password:
+            literal = connection.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar()
+            options += f" PASSWORD {literal}"
+        # Several databases of one server may migrate at once: the first to create the role wins.
+        connection.execute(
+            text(
+                f"DO $$ BEGIN CREATE ROLE {quoted} {options}; "
+                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+        )
+    flags = connection.execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = :r"), {"r": role}
+    ).scalar()
+    if flags:
+        raise RuntimeError(f"the app's role {role} is a superuser or bypasses row-level security")
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+    ):
+        connection.execute(text(statement))
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         return create_async_engine(url, connect_args={"timeout": 30})
@@ -90,6 +144,11 @@ def make_engine(url: str) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def tenant_session(factory: async_sessionmaker[AsyncSession], tenant_id: int | None) -> AsyncSession:
+    """A session whose every transaction acts for `tenant_id` (None: for no tenant) under row-level security."""
+    return factory(info={TENANT: tenant_id})
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -74,6 +74,26 @@ def normalise_database_url(url: str) -> str:
     if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
         raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
     return url
+
+
+APP_ROLE = "portal_app"
+
+
+def app_database_url(owner_url: str, explicit: str = "") -> str:
+    """The web app's connection: DATABASE_APP_URL, else the owner's URL with the user `portal_app`
+    and no password (fine where the server trusts local connections); SQLite has only one."""
+    if owner_url.startswith("sqlite"):
+        return owner_url
+    if explicit:
+        url = normalise_database_url(explicit) if explicit.startswith(("postgres://", "postgresql")) else ""
+        if not url.startswith("postgresql"):
+            raise SettingsError("DATABASE_APP_URL must be a postgresql:// URL beside a postgresql:// DATABASE_URL")
+        if not urlsplit(url).username:
+            raise SettingsError("DATABASE_APP_URL must name its user (the role the portal serves requests as)")
+        return url
+    parts = urlsplit(owner_url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(APP_ROLE)}@{host}"))
 
 
 PROVIDER_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -178,8 +198,12 @@ def parse_providers(raw: str, environment: str = "development") -> tuple[Provide
 
 @dataclass(frozen=True)
 class Settings:
+    # The owner's connection: migrations and the `portal` command (see README, "Row-level security").
     database_url: str
     secret_key: str
+    # The web app's connection on PostgreSQL (a role without ownership, subject to row-level security);
+    # "" = derived from database_url by app_database_url().
+    database_app_url: str = ""
     environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -205,6 +229,10 @@ class Settings:
         return next((p for p in self.identity_providers if p.name == name), None)
 
     @property
+    def app_url(self) -> str:
+        return app_database_url(self.database_url, self.database_app_url)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -216,9 +244,11 @@ class Settings:
             raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}")
         default_db = f"sqlite:///{VAR / 'portal.db'}"
         hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
+        database_url = normalise_database_url(env.get("DATABASE_URL") or default_db)
         return cls(
-            database_url=normalise_database_url(env.get("DATABASE_URL") or default_db),
+            database_url=database_url,
             secret_key=_secret_key(env, environment),
+            database_app_url=app_database_url(database_url, env.get("DATABASE_APP_URL", "")),
             environment=environment,
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8000, 1, 65535),

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import i18n
 from portal.access.guard import Actor
 from portal.access.kernel import Access
+from portal.db import tenant_session
 from portal.edge import ID_MAX as ID_MAX
 from portal.edge import clean_text as clean_text
 from portal.edge import has_nul, path_ids_in_range, too_long
@@ -271,8 +272,11 @@ def _int_query_parameters(handler: Any) -> tuple[str, ...]:
 
 
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's transaction: committed after the handler returns, rolled back if it raises."""
-    async with request.app.state.sessionmaker() as session:
+    """The request's transaction: committed after the handler returns, rolled back if it raises.
+    On PostgreSQL every transaction acts for the signed-in actor's tenant (none without one), which
+    the row-level security policies of migration 0008 read."""
+    actor = request.scope.get("state", {}).get("actor")
+    async with tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None) as session:
         try:
             yield session
         except BaseException:

@@ -29,9 +29,24 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 RUN_ID = uuid.uuid4().hex[:8]
 
 
+# The web app's own role on PostgreSQL (row-level security holds for it); migrations create it with
+# this password, which a server that trusts only the postgres user on loopback asks for.
+APP_ROLE_PASSWORD = "portal-app-test-password"
+
+
+def app_url_for(database_url: str) -> str:
+    """The URL the web app serves requests with: the owner's URL with the app's role and password."""
+    url = normalise_database_url(database_url)
+    if url.startswith("sqlite"):
+        return url
+    scheme, _sep, rest = url.partition("://")
+    return f"{scheme}://portal_app:{APP_ROLE_PASSWORD}@{rest.rpartition('@')[2]}"
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": normalise_database_url(database_url),
+        "database_app_url": app_url_for(database_url),
         "secret_key": SECRET,
         "environment": "test",
     }
