@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
-from portal.access import permission
+from portal.access import checks_text, permission
 from portal.access.redact import View
 from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
 from portal.cases import services
@@ -82,7 +82,7 @@ class ClientsController(Controller):
     async def new(self, access: AccessDep) -> Response:
         return await _form_page(access, services.ClientForm(), None)
 
-    @post("/", name="client_create", opt=permission("client", "create"))
+    @post("/", name="client_create", opt=checks_text(permission("client", "create")))
     async def create(self, request: Request, access: AccessDep) -> Response:
         form = services.ClientForm.parse(await request.form())
         client_id = await services.create_client(access, form)
@@ -100,7 +100,7 @@ class ClientsController(Controller):
         client = await access.own(Client, client_id)
         return await _form_page(access, services.ClientForm.of(client), client_id)
 
-    @post("/{client_id:int}", name="client_update", opt=permission("client", "update"))
+    @post("/{client_id:int}", name="client_update", opt=checks_text(permission("client", "update")))
     async def update(self, request: Request, access: AccessDep, client_id: FromPath[int]) -> Response:
         await access.own(Client, client_id)
         form = services.ClientForm.parse(await request.form())

@@ -221,7 +221,6 @@ async def give_notice(
     version.end_reason = reason
     version.ended_by_tenant_id = actor.tenant_id
     await _flush(session)
-    await compiler.install(session, version.id)  # the grant rows end on the notice's last day
     await record_event(
         session,
         actor,
@@ -232,6 +231,8 @@ async def give_notice(
         detail={"ends_on": ends_on.isoformat(), "valid_until_before": before.isoformat()},
     )
     await _audit(session, actor, "agreement_notice_given", version, now, {"reason": reason, "ends_on": str(ends_on)})
+    # Recompiled once the notice is on record (verification reads it): the rows end on its last day.
+    await compiler.install(session, version.id)
 
 
 async def stop_sharing(
@@ -260,7 +261,6 @@ async def stop_sharing(
         clause.ends_on = ended_on
     version.version += 1  # two parties ending clauses at once: the second waits or is told to reload
     await _flush(session)
-    await compiler.install(session, version.id)
     await record_event(
         session,
         actor,
@@ -278,4 +278,6 @@ async def stop_sharing(
         now,
         {"reason": reason, "clauses": [c.number for c in ended]},
     )
+    # Recompiled once the stop is on record (verification reads it): those clauses' rows end.
+    await compiler.install(session, version.id)
     return [c.number for c in ended]

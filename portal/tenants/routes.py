@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from portal import i18n
-from portal.access import authenticated, permission, public
+from portal.access import authenticated, checks_text, permission, public
 from portal.i18n import gettext as _
 from portal.i18n import lazy
 from portal.tenants import services
@@ -67,7 +67,7 @@ class LoginController(Controller):
             return see_other(request, safe_next(next))
         return _login_page(request, next=safe_next(next, ""), login="", error=None)
 
-    @post("/login", name="login_submit", opt=public())
+    @post("/login", name="login_submit", opt=checks_text(public()))
     async def login(self, request: Request, db: DB) -> Response:
         form = await request.form()
         login, target = _text(form, "login"), safe_next(_text(form, "next"))
@@ -172,7 +172,7 @@ class TenantUsersController(Controller):
     async def new(self, db: DB, actor: CurrentActor) -> Response:
         return await _new_page(db, actor, services.UserForm(roles=list(DEFAULT_ROLES)))
 
-    @post("/", name="user_create", opt=permission("user", "manage"))
+    @post("/", name="user_create", opt=checks_text(permission("user", "manage")))
     async def create(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         form = _user_form(await request.form())
         if await services.create_tenant_user(db, actor, form, now(request)) is None:
@@ -187,7 +187,7 @@ class TenantUsersController(Controller):
         user = await _member(db, actor, user_id)
         return await _edit_page(request, db, actor, user, _form_of(user))
 
-    @post("/{user_id:int}", name="user_update", opt=permission("user", "manage"))
+    @post("/{user_id:int}", name="user_update", opt=checks_text(permission("user", "manage")))
     async def update(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
         user = await _member(db, actor, user_id)
         form = _user_form(await request.form())
@@ -209,7 +209,7 @@ class TenantUsersController(Controller):
         await services.clear_sign_in_delay(db, actor, user_id, now(request))
         return see_other(request, f"/admin/users/{user_id}")
 
-    @post("/{user_id:int}/identities", name="user_identity_add", opt=permission("user", "manage"))
+    @post("/{user_id:int}/identities", name="user_identity_add", opt=checks_text(permission("user", "manage")))
     async def add_identity(self, request: Request, db: DB, actor: CurrentActor, user_id: FromPath[int]) -> Response:
         user = await _member(db, actor, user_id)
         data = await request.form()
@@ -304,7 +304,7 @@ class AccountController(Controller):
     async def password_form(self) -> Response:
         return page("tenants/password.html", form=services.PasswordForm(), saved=False)
 
-    @post("/password", name="password_change", opt=authenticated())
+    @post("/password", name="password_change", opt=checks_text(authenticated()))
     async def password_change(self, request: Request, db: DB, actor: CurrentActor) -> Response:
         data = await request.form()
         form = services.PasswordForm(
