@@ -68,6 +68,9 @@ def test_case_notes_reach_a_partner_only_under_a_clause_that_shares_them(client,
     login(client, "ngo.worker")
     page = client.get(f"/clients/{client_id}")
     assert page.status_code == 200 and "Prefers morning shifts" not in page.text
+    # Why: whose data, the engagement and the consent behind it, and a link to the clause.
+    assert "Why you can see this client" in page.text and "Engaged with your organisation through" in page.text
+    assert "consented to sharing with your organisation" in page.text and "#clause-1" in page.text
     share_with_ngo(settings, categories=["case_notes"])
     page = client.get(f"/clients/{client_id}")
     assert "Prefers morning shifts" in page.text
