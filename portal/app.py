@@ -24,6 +24,7 @@ from portal.access.routes import SharingController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
+from portal.edge_middleware import EdgeMiddleware
 from portal.home.routes import DashboardController
 from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
@@ -34,7 +35,6 @@ from portal.tenants.routes import AccountController, LoginController, TenantUser
 from portal.web import (
     EXCEPTION_HANDLERS,
     ActorMiddleware,
-    EdgeMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
     flash_message,

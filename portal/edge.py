@@ -1,7 +1,7 @@
 """What no handler should ever be given: the checks made at the request's edge, and the two helpers
 every form uses for what the edge cannot know (which field is a number, how long a column is).
 
-The edge (`portal.web.EdgeMiddleware`) refuses, before any handler or query runs:
+The edge (`portal.edge_middleware.EdgeMiddleware`) refuses, before any handler or query runs:
 - an id in the path (or an integer query parameter) outside 0..ID_MAX, or not written in ASCII
   digits: a 404, as for any id that names nothing. Python's int() reads "٣" as 3 and "1_0" as 10,
   and raises on "²" although "²".isdigit() is true; SQLite overflows at 2**63, PostgreSQL's int4

@@ -22,7 +22,6 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.middleware import ASGIMiddleware
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +32,6 @@ from portal.access.kernel import Access
 from portal.db import tenant_session
 from portal.edge import ID_MAX as ID_MAX
 from portal.edge import clean_text as clean_text
-from portal.edge import has_nul, path_ids_in_range, too_long
 from portal.edge import parse_int as parse_int
 from portal.i18n import gettext as _
 from portal.i18n import lazy
@@ -211,66 +209,6 @@ class UnstorableInput(HTTPException):
     """A NUL character in the path, the query or a form: no column can hold it (PostgreSQL refuses it)."""
 
     status_code = 400
-
-
-class EdgeMiddleware(ASGIMiddleware):
-    """Refuses what no handler should be given (see portal/edge.py): ids out of range or not in ASCII
-    digits, and path components longer than any name, are a 404; a NUL anywhere in the path, query or
-    posted form a 400 page. Forms that check their fields with `clean_text` report bad characters
-    beside the field; this is the safety net."""
-
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        request: Request = Request(scope, receive)
-        try:
-            await _check_edge(request)
-        except HTTPException as exc:
-            handler = EXCEPTION_HANDLERS.get(type(exc)) or http_error
-            response = handler(request, exc)
-            await response.to_asgi_response(app=None, request=request)(scope, receive, send)
-            return
-        await next_app(scope, receive, send)
-
-
-async def _check_edge(request: Request) -> None:
-    scope = request.scope
-    if has_nul(scope.get("raw_path") or b"") or "\x00" in scope["path"] or has_nul(scope.get("query_string", b"")):
-        raise UnstorableInput
-    handler = scope.get("route_handler")
-    template = scope.get("path_template", "")
-    if not path_ids_in_range(template, scope["path"], scope.get("path_params", {})) or too_long(scope["path"]):
-        raise NotFoundException
-    for name in _int_query_parameters(handler):
-        if any(parse_int(value) is None for value in request.query_params.getall(name, [])):
-            raise NotFoundException
-    # A handler that reports bad characters beside the field (opt "checks_text") gets the values.
-    values_checked = handler is not None and bool(handler.opt.get("checks_text"))
-    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.content_type[0] in _FORM_TYPES:
-        # Parsed once here; Litestar keeps the result in the scope, so CSRF and the handler reuse it.
-        form = await request.form()
-        for key, value in form.multi_items():
-            if "\x00" in key or (not values_checked and isinstance(value, str) and "\x00" in value):
-                raise UnstorableInput
-
-
-_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
-_INT_QUERY_CACHE: dict[int, tuple[str, ...]] = {}
-
-
-def _int_query_parameters(handler: Any) -> tuple[str, ...]:
-    """Names of a handler's query parameters declared as int (or int | None)."""
-    if handler is None:
-        return ()
-    key = id(handler)
-    if key not in _INT_QUERY_CACHE:
-        names = []
-        for name, field in handler.parsed_fn_signature.parameters.items():
-            types = [t.annotation for t in field.inner_types] if field.is_optional else [field.annotation]
-            if isinstance(field.kwarg_definition, QueryParameter) and int in types:
-                names.append(name)
-        _INT_QUERY_CACHE[key] = tuple(names)
-    return _INT_QUERY_CACHE[key]
 
 
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
