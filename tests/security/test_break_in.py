@@ -58,6 +58,7 @@ async def add_private_objects(session) -> None:  # type: ignore[no-untyped-def]
     from portal.partnership.forms import ClauseRow, DraftForm, PartyRow
     from portal.partnership.models import AgreementVersion
     from portal.partnership.seed import actor_for
+    from tests.partnership.factories import policy_of
 
     now = utcnow()
     tenants = {t.slug: t.id for t in (await session.scalars(select(Tenant))).all()}
@@ -71,15 +72,22 @@ async def add_private_objects(session) -> None:  # type: ignore[no-untyped-def]
         parties=[PartyRow(str(drafter.tenant_id), role="Nazorat"), PartyRow(str(partner), role="Moslashtirish")],
         clauses=[ClauseRow(owner=str(drafter.tenant_id), recipient=str(partner), categories=["identity"])],
     )
-    version = await services.create_draft(session, drafter, form, now)
+    policy = await policy_of(session)
+    version = await services.create_draft(session, drafter, form, now, policy=policy)
     assert version is not None, form.errors
-    await services.add_comment(session, drafter, version.id, "Maxfiy izoh: faqat ikki tomon oʻqiydi", now)
+    await services.add_comment(
+        session, drafter, version.id, "Maxfiy izoh: faqat ikki tomon oʻqiydi", now, policy=policy
+    )
     carving = await actor_for(session, "carving.lead", "job-carving-tashkent")
-    await services.add_comment(session, carving, version.id, "Moslashtirish boʻlimining maxfiy javobi", now)
+    await services.add_comment(
+        session, carving, version.id, "Moslashtirish boʻlimining maxfiy javobi", now, policy=policy
+    )
     memorandum = await session.scalar(select(AgreementVersion).where(AgreementVersion.status == "signing"))
     if memorandum is not None:
         ngo = await actor_for(session, "ngo.admin", "ngo-sharoit-plus")
-        await services.add_comment(session, ngo, memorandum.id, "Sharoit plus izohi memorandum haqida", now)
+        await services.add_comment(
+            session, ngo, memorandum.id, "Sharoit plus izohi memorandum haqida", now, policy=policy
+        )
     admins = (await session.execute(select(User.id, User.login))).all()
     for tenant_id in tenants.values():
         user_id = admins[tenant_id % len(admins)][0]
