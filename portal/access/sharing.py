@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
@@ -293,8 +293,4 @@ def _unique(reasons: list[Reason]) -> list[Reason]:
     return list(seen.values())
 
 
-def scoped(stmt: Select, plan: Plan, category: str | None = None) -> Select:
-    return stmt.where(plan.predicate(category))
-
-
-__all__ = ["DENIED", "TASHKENT", "Decision", "Plan", "Reason", "local_date", "scoped", "shared_with"]
+__all__ = ["DENIED", "TASHKENT", "Decision", "Plan", "Reason", "local_date", "shared_with"]

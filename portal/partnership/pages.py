@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from litestar import Request
@@ -12,17 +12,11 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
 from portal.access.guard import Actor
-from portal.access.sharing import TASHKENT
 from portal.i18n import gettext as _
 from portal.partnership import labels, services, terms
 from portal.web import now, page
 
 BASE = "/agreements"
-
-
-def when(value: datetime | None) -> str:
-    """A moment as people in Uzbekistan read it: Tashkent time, DD.MM.YYYY HH:MM."""
-    return "" if value is None else value.astimezone(TASHKENT).strftime("%d.%m.%Y %H:%M")
 
 
 def day(value: date | str | None) -> str:
@@ -32,7 +26,7 @@ def day(value: date | str | None) -> str:
 
 
 def render(template: str, status_code: int = 200, **context: Any) -> Template:
-    return page(template, status_code=status_code, L=labels, when=when, day=day, **context)
+    return page(template, status_code=status_code, L=labels, **context)
 
 
 def version_url(version_id: int, action: str = "") -> str:

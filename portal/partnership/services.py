@@ -2,7 +2,7 @@
 
 No HTTP here. Every verb takes the session, the actor and an injected `now`, checks its guard
 clauses, changes rows and writes the audit entry in the caller's transaction. Activation,
-termination and supersession change the compiled Casbin lines in that same transaction.
+termination and supersession change the compiled grant rows in that same transaction.
 
 The rules live in one module per topic; this module is their public face for routes and other areas.
 """
