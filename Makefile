@@ -45,11 +45,11 @@ lint: install-test
 
 # For translators: collect new strings and merge them into the four catalogues.
 extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy --no-location --sort-output --project=icm-portal \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy --no-location --no-wrap --sort-output --project=icm-portal \
 		-o $(TRANSLATIONS)/messages.pot .
 
 translations-update: extract
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 bench: install-test compile
 	$(BIN)/python bench/run.py

@@ -24,6 +24,20 @@ from portal.access.models import CasbinRule, PolicyRevision
 # (written by the seed and by `portal sync-roles`); this table is their source.
 _READ_CLIENTS = [("client", "list"), ("client", "read"), ("case_note", "read")]
 _SHARING = [("sharing", "view")]
+# Cases, their referrals and placements: reading them, and running them.
+_READ_CASES = [("case", "list"), ("case", "read"), ("referral", "list"), ("referral", "read"), ("placement", "read")]
+_RUN_CASES = [
+    ("case", "create"),
+    ("case", "update"),
+    ("referral", "send"),
+    ("referral", "answer"),
+    ("placement", "manage"),
+    ("outreach", "list"),
+    ("outreach", "import"),
+    ("outreach", "visit"),
+]
+# Answering referrals addressed to the tenant (an employer's HR, a monocentre, an NGO).
+_ANSWER_REFERRALS = [("referral", "list"), ("referral", "read"), ("referral", "answer")]
 ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
     "tenant_admin": [
         ("dashboard", "view"),
@@ -35,6 +49,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("agreement", "comment"),
         ("agreement", "terminate"),
         *_READ_CLIENTS,
+        *_READ_CASES,
         ("audit", "view"),
         *_SHARING,
     ],
@@ -48,6 +63,8 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("case_note", "create"),
         ("consent", "manage"),
         ("engagement", "manage"),
+        *_READ_CASES,
+        *_RUN_CASES,
         *_SHARING,
     ],
     "signatory": [
@@ -67,11 +84,29 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("agreement", "draft"),
         ("agreement", "comment"),
         *_READ_CLIENTS,
+        *_READ_CASES,
         *_SHARING,
     ],
-    "employer_hr": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list"), *_READ_CLIENTS],
+    "employer_hr": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        *_READ_CLIENTS,
+        *_ANSWER_REFERRALS,
+        ("placement", "read"),
+    ],
+    # The labour inspection's inspectors: the review queue of employers' refusals and silences.
+    "inspector": [
+        ("dashboard", "view"),
+        ("tenant", "view"),
+        ("agreement", "list"),
+        *_READ_CLIENTS,
+        ("referral", "list"),
+        ("referral", "read"),
+        ("referral", "review"),
+    ],
     # Read-only staff, e.g. the labour inspection's monitoring officers.
-    "viewer": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list"), *_READ_CLIENTS],
+    "viewer": [("dashboard", "view"), ("tenant", "view"), ("agreement", "list"), *_READ_CLIENTS, *_READ_CASES],
 }
 
 

@@ -102,3 +102,63 @@ CASE_NOTES = share(
     client=CaseNote.client_id,
     fields={"body": "case_notes", "author_name": "case_notes", "written_at": "case_notes"},
 )
+
+
+# The case cycle and the referral mechanism live in modules of their own; this module stays the
+# area's one public face for its tables.
+from portal.cases.case_models import (  # noqa: E402
+    ASSESSMENT_DOMAINS,
+    CLOSURE_REASONS,
+    MEASURE_KINDS,
+    MEASURE_STATUSES,
+    STAGES,
+    WORK_READINESS,
+    ActionPlan,
+    Assessment,
+    Case,
+    CaseAddendum,
+    CaseEvent,
+    IntegrationAgreement,
+    PlanMeasure,
+)
+from portal.cases.referral_models import (  # noqa: E402
+    REFERRAL_KINDS,
+    REFERRAL_STATES,
+    REVIEW_OUTCOMES,
+    CheckIn,
+    Placement,
+    Referral,
+    ReferralReview,
+    WorkingDayOverride,
+)
+
+__all__ = [
+    "ASSESSMENT_DOMAINS",
+    "CLOSURE_REASONS",
+    "DISABILITY_GROUPS",
+    "ENGAGEMENT_KINDS",
+    "FIELD_CATEGORIES",
+    "MEASURE_KINDS",
+    "MEASURE_STATUSES",
+    "REFERRAL_KINDS",
+    "REFERRAL_STATES",
+    "REVIEW_OUTCOMES",
+    "STAGES",
+    "WORK_READINESS",
+    "ActionPlan",
+    "Assessment",
+    "Case",
+    "CaseAddendum",
+    "CaseEvent",
+    "CaseNote",
+    "CheckIn",
+    "Client",
+    "Consent",
+    "Engagement",
+    "IntegrationAgreement",
+    "Placement",
+    "PlanMeasure",
+    "Referral",
+    "ReferralReview",
+    "WorkingDayOverride",
+]

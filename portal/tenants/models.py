@@ -19,7 +19,7 @@ TENANT_KINDS = (
     "job_carving_unit",
     "labour_inspection",
 )
-ROLES = ("tenant_admin", "case_manager", "signatory", "coordinator", "employer_hr", "viewer")
+ROLES = ("tenant_admin", "case_manager", "signatory", "coordinator", "employer_hr", "inspector", "viewer")
 # What a new member is offered first: the role that may only look.
 DEFAULT_ROLES = ("viewer",)
 LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
