@@ -33,7 +33,12 @@ DONE = {
 
 
 async def _form_page(
-    access: AccessDep, case_id: int, form: referrals.ReferralForm, referral_id: int | None = None, status: int = 200
+    access: AccessDep,
+    case_id: int,
+    form: referrals.ReferralForm,
+    referral_id: int | None = None,
+    status: int = 200,
+    saved: referrals.ReferralForm | None = None,
 ) -> Response:
     return page(
         "cases/referral_form.html",
@@ -43,6 +48,7 @@ async def _form_page(
         referral_id=referral_id,
         kinds=list(KINDS),
         recipients=await referrals.recipients(access),
+        saved=saved,
     )
 
 
@@ -121,7 +127,14 @@ class ReferralsController(Controller):
         try:
             saved = await referrals.update_draft(access, referral_id, form)
         except referrals.Refused as exc:
-            return await _refused(request, access, referral_id, exc)
+            await access.session.rollback()
+            current = await access.own(Referral, referral_id, "send")
+            if current.state != "draft":
+                return await _refused(request, access, referral_id, exc)
+            # Both versions side by side: what was typed stays in the form, what is saved beside it.
+            form.errors["form"], form.version = exc.message, current.version
+            kept = referrals.ReferralForm.of(current)
+            return await _form_page(access, case_id, form, referral_id, status=409, saved=kept)
         if saved is None:
             return await _form_page(access, case_id, form, referral_id, status=422)
         target = see_other(request, request.app.route_reverse("referral", referral_id=referral_id))

@@ -120,7 +120,8 @@ def draft(client, world: World, **fields) -> int:  # type: ignore[no-untyped-def
 
 def act(client, referral_id: int, action: str, text: str = "", who: str = "answer"):  # type: ignore[no-untyped-def]
     page = client.get(f"/referrals/{referral_id}")
-    data = {"text": text, "version": version_on(page.text) if page.status_code == 200 else "1"}
+    offered = re.search(r'name="version" value="(\d+)"', page.text)
+    data = {"text": text, "version": offered.group(1) if offered else "0"}
     return post_form(client, f"/referrals/{referral_id}/{who}/{action}", data)
 
 
