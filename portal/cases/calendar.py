@@ -36,6 +36,15 @@ def _public(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(COUNTRY, years=year)
 
 
+# The package names the holidays in Uzbek (Latin) and English; an Uzbek Cyrillic page transliterates.
+_NAME_LANGUAGES = {"uz": "uz", "uz_Cyrl": "uz", "ru": "en_US", "en": "en_US"}
+
+
+@lru_cache(maxsize=64)
+def _named(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(COUNTRY, years=year, language=_NAME_LANGUAGES.get(language, "uz"))
+
+
 @dataclass(frozen=True)
 class NonWorkingDay:
     day: date
@@ -77,11 +86,11 @@ class WorkingCalendar:
                 left += 1
         return left
 
-    def year(self, year: int) -> tuple[list[NonWorkingDay], list[NonWorkingDay]]:
+    def year(self, year: int, language: str = "uz") -> tuple[list[NonWorkingDay], list[NonWorkingDay]]:
         """(public holidays and rest days falling on weekdays, weekend days made working), for one year."""
         rest: list[NonWorkingDay] = []
         working: list[NonWorkingDay] = []
-        public = _public(year)
+        public = _named(year, language)
         day = date(year, 1, 1)
         while day.year == year:
             weekend = day.weekday() >= 5

@@ -25,8 +25,8 @@ from portal.access.kernel import Access
 from portal.access.redact import View
 from portal.access.sharing import local_date
 from portal.cases.models import REVIEW_OUTCOMES, Referral, ReferralReview
-from portal.cases.referrals import Answer, Refused, case_of, facts_of
 from portal.cases.referral_rules import why_not
+from portal.cases.referrals import Answer, Refused, case_of, facts_of
 from portal.cases.timeline import add_event
 from portal.edge import clean_text
 from portal.i18n import gettext as _

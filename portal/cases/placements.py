@@ -200,9 +200,7 @@ async def record_check_in(access: Access, placement_id: int, form: CheckInForm) 
     placement = await access.own(Placement, placement_id, "manage")
     today = local_date(access.now)
     month = parse_int(form.month, 1, CHECK_IN_MONTHS)
-    taken = set(
-        (await access.session.scalars(select(CheckIn.month).where(CheckIn.placement_id == placement.id))).all()
-    )
+    taken = set((await access.session.scalars(select(CheckIn.month).where(CheckIn.placement_id == placement.id))).all())
     if month is None:
         form.errors["month"] = _("Choose the month of monitoring, 1 to 6.")
     elif month in taken:
@@ -259,7 +257,9 @@ async def _placement_lines(access: Access, stmt) -> list[PlacementLine]:  # type
         by_placement.setdefault(c.value("placement_id"), []).append(c)
     today = local_date(access.now)
     return [
-        PlacementLine(p, monitoring(p.value("start_date"), p.value("ended_on", None), by_placement.get(p.id, []), today))
+        PlacementLine(
+            p, monitoring(p.value("start_date"), p.value("ended_on", None), by_placement.get(p.id, []), today)
+        )
         for p in placements
     ]
 

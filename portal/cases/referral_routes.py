@@ -16,7 +16,7 @@ from portal.access.sharing import local_date
 from portal.cases import calendar, inspection, referral_views, referrals
 from portal.cases.models import REVIEW_OUTCOMES, Case, Referral
 from portal.cases.referral_rules import KINDS
-from portal.i18n import lazy
+from portal.i18n import current_language, lazy
 from portal.web import AccessDep, flash, is_htmx, page, parse_int, see_other
 
 ANSWER_ACTIONS = ("accept", "decline", "start", "complete", "fail")
@@ -56,7 +56,13 @@ async def _referral_page(
     request: Request, access: AccessDep, referral_id: int, status: int = 200, **extra: Any
 ) -> Response:
     data = await referral_views.referral_page(access, referral_id)
-    context: dict[str, Any] = {"p": data, "r": data.referral, "outcomes": REVIEW_OUTCOMES, "problem": "", "answer": None}
+    context: dict[str, Any] = {
+        "p": data,
+        "r": data.referral,
+        "outcomes": REVIEW_OUTCOMES,
+        "problem": "",
+        "answer": None,
+    }
     context.update(extra)
     template = "cases/_referral_state.html" if is_htmx(request) else "cases/referral.html"
     return page(template, status_code=status, **context)
@@ -205,5 +211,5 @@ class WorkingDaysController(Controller):
         this_year = local_date(access.now).year
         chosen = parse_int(year, this_year - 5, this_year + 5) or this_year
         cal = await calendar.load(access.session, chosen)
-        rest, working = cal.year(chosen)
+        rest, working = cal.year(chosen, current_language())
         return page("cases/working_days.html", year=chosen, this_year=this_year, rest=rest, working=working)

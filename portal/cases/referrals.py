@@ -73,7 +73,9 @@ async def recipients(access: Access, purpose: str = "referral") -> list[Recipien
     if not ids:
         return []
     rows = (
-        await access.session.scalars(select(Tenant).where(Tenant.id.in_(ids), Tenant.is_active).order_by(Tenant.name_uz))
+        await access.session.scalars(
+            select(Tenant).where(Tenant.id.in_(ids), Tenant.is_active).order_by(Tenant.name_uz)
+        )
     ).all()
     return [Recipient(id=t.id, kind=t.kind, names=_names(t)) for t in rows]
 
@@ -312,9 +314,7 @@ async def _open_engagement(access: Access, referral: Referral) -> None:
     access.session.add(engagement)
     await access.session.flush()
     referral.engagement_id = engagement.id
-    await access.record(
-        "engagement.open", "client", referral.client_id, owner=referral.tenant_id, referral=referral.id
-    )
+    await access.record("engagement.open", "client", referral.client_id, owner=referral.tenant_id, referral=referral.id)
 
 
 async def _close_engagement(access: Access, referral: Referral) -> None:

@@ -209,7 +209,9 @@ async def check_party_tables(session, policy, actor, now, referrals, reviews, wo
     access = Access(session, policy, actor, now)
     for model, rows, seen in ((Referral, referrals, referral_seen), (ReferralReview, reviews, review_seen)):
         ids = [r.id for r in rows if r is not None]
-        listed = set((await session.scalars(await access.scope(select(model.id).where(model.id.in_(ids)), model))).all())
+        listed = set(
+            (await session.scalars(await access.scope(select(model.id).where(model.id.in_(ids)), model))).all()
+        )
         plan = await access.plan(model)
         decided = await plan.decide(session, (await session.scalars(select(model).where(model.id.in_(ids)))).all())
         allowed = {d.row.id: d for d in decided if d.allowed}
@@ -226,7 +228,11 @@ async def check_purpose(session, policy, actor, now, ids, world, tenants, reader
     """A read narrowed to the referral purpose sees what that purpose's clauses share, nothing more."""
     access = Access(session, policy, actor, now)
     listed = set(
-        (await session.scalars(await access.scope(select(Client.id).where(Client.id.in_(ids)), Client, purpose="referral"))).all()
+        (
+            await session.scalars(
+                await access.scope(select(Client.id).where(Client.id.in_(ids)), Client, purpose="referral")
+            )
+        ).all()
     )
     plan = await access.plan(Client, purpose="referral")
     decided = await plan.decide(session, (await session.scalars(select(Client).where(Client.id.in_(ids)))).all())

@@ -32,7 +32,10 @@ class World:
     unshared_employer: int
 
 
-def build(settings, *, employer_categories=("identity", "disability"), scope="engaged") -> World:  # type: ignore[no-untyped-def]
+def build(settings, *, employer_categories=("identity", "disability"), scope="engaged", valid=None) -> World:  # type: ignore[no-untyped-def]
+    """The world; `valid` (first day, last day) is the agreement's window (2026 by default: a fixed clock)."""
+    window = {} if valid is None else {"valid_from": valid[0], "valid_until": valid[1]}
+
     async def work(session):  # type: ignore[no-untyped-def]
         await set_aside_demo_agreements(session)
         ids = {
@@ -76,10 +79,13 @@ def build(settings, *, employer_categories=("identity", "disability"), scope="en
                 },
             ],
             title="Referral pilot",
+            **window,
         )
         client = await make_client(session, inson, full_name="Qodirova Nigora Anvar qizi", phone="+998 90 777 66 55")
         manager = await session.scalar(select(User.id).where(User.login == "inson.social"))
-        case = Case(tenant_id=inson, client_id=client.id, stage="planning", manager_user_id=manager, opened_on=date(2026, 2, 1))
+        case = Case(
+            tenant_id=inson, client_id=client.id, stage="planning", manager_user_id=manager, opened_on=date(2026, 2, 1)
+        )
         session.add(case)
         inspector = await session.scalar(select(User.id).where(User.login == "inspector"))
         membership = await session.scalar(
@@ -111,7 +117,12 @@ def version_on(page: str) -> str:
 
 
 def draft(client, world: World, **fields) -> int:  # type: ignore[no-untyped-def]
-    data = {"kind": "employer_job", "recipient": str(world.employer), "subject": "Sewing machine operator", "message": ""}
+    data = {
+        "kind": "employer_job",
+        "recipient": str(world.employer),
+        "subject": "Sewing machine operator",
+        "message": "",
+    }
     data.update(fields)
     response = post_form(client, f"/cases/{world.case_id}/referrals", data)
     assert response.status_code == 303, response.text

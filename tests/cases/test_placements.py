@@ -82,13 +82,19 @@ def test_a_placement_is_recorded_from_the_accepted_referral_and_monitored(client
     login(client, "inson.social")
     assert "Overdue" in client.get(url).text
     assert "check-ins overdue: 1" in client.get("/placements").text
-    future = post_form(client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-05-01", "status": "in_work"})
+    future = post_form(
+        client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-05-01", "status": "in_work"}
+    )
     assert future.status_code == 422 and 'id="checked_on-error"' in future.text
-    done = post_form(client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-04-18", "status": "in_work"})
+    done = post_form(
+        client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-04-18", "status": "in_work"}
+    )
     assert done.status_code == 303
     page = client.get(url).text
     assert "Overdue" not in page and re.search(r"28 days</dt><dd>In work", page)
-    twice = post_form(client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-04-19", "status": "in_work"})
+    twice = post_form(
+        client, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-04-19", "status": "in_work"}
+    )
     assert twice.status_code == 422 and "already recorded" in twice.text
 
 
@@ -105,6 +111,10 @@ def test_another_organisation_gets_a_404_for_the_placement_pages(client, make_cl
     for browser in (outsider, hr):
         assert browser.get(f"/placements/{placement_id}").status_code in (403, 404)
         assert browser.get(f"/cases/{world.case_id}/placements").status_code in (403, 404)
-        response = post_form(browser, f"/placements/{placement_id}/check-ins", {"month": "1", "checked_on": "2026-04-01", "status": "in_work"})
+        response = post_form(
+            browser,
+            f"/placements/{placement_id}/check-ins",
+            {"month": "1", "checked_on": "2026-04-01", "status": "in_work"},
+        )
         assert response.status_code in (403, 404)
         assert "Packer" not in browser.get("/placements").text

@@ -68,9 +68,7 @@ def test_a_tenant_taking_no_part_gets_a_404_for_the_referral_its_fragment_and_it
     assert referral(settings, sent).state == "sent" and referral(settings, drafted).state == "draft"
 
 
-def test_the_recipient_cannot_open_a_draft_and_sees_the_sent_referral_in_its_inbox(
-    client, make_client, world
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_recipient_cannot_open_a_draft_and_sees_the_sent_referral_in_its_inbox(client, make_client, world) -> None:  # type: ignore[no-untyped-def]
     referral_id = draft(client, world)
     hr = make_client()
     hr.app.state.clock = lambda: MONDAY

@@ -45,14 +45,22 @@ def test_each_dashboard_summary_shows_its_organisation_what_is_due(settings, app
     assert [line.id for line in read(settings, "inson.social", TUESDAY_10, services.due_soon)] == [silent]
     assert read(settings, "inson.social", MONDAY, services.due_soon) == []
     assert [line.id for line in read(settings, "inson.social", MONDAY, services.sender_alerts)] == [refused]
-    assert {line.id for line in read(settings, "inson.social", THURSDAY_12, services.sender_alerts)} == {silent, refused}
+    assert {line.id for line in read(settings, "inson.social", THURSDAY_12, services.sender_alerts)} == {
+        silent,
+        refused,
+    }
     queue = read(settings, "inspector", THURSDAY_12, services.review_queue)
-    assert {(item.referral.id, item.refused, item.days_late) for item in queue} == {(silent, False, 2), (refused, True, 0)}
+    assert {(item.referral.id, item.refused, item.days_late) for item in queue} == {
+        (silent, False, 2),
+        (refused, True, 0),
+    }
     assert read(settings, "ngo.worker", THURSDAY_12, services.referral_inbox) == []
     assert read(settings, "outsider.hr", THURSDAY_12, services.review_queue) == []
 
     made = post_form(
-        client, f"/cases/{world.case_id}/placements", {"employer_name": "Chorsu bozori", "job_title": "Seller", "start_date": "2026-03-02"}
+        client,
+        f"/cases/{world.case_id}/placements",
+        {"employer_name": "Chorsu bozori", "job_title": "Seller", "start_date": "2026-03-02"},
     )
     assert made.status_code == 303
     assert read(settings, "inson.social", MONDAY, services.overdue_check_ins) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.referral_world import MONDAY, act, build, draft, engagement, referral
-from tests.conftest import login, post_form
+from tests.conftest import login
 from tests.factories import english
 
 

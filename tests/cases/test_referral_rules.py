@@ -62,7 +62,9 @@ def reach(world, browsers, state: str) -> int:  # type: ignore[no-untyped-def]
     referral_id = draft(browsers["sender"], world)
     for who, action in PATHS[state]:
         text = "Not enough experience for this line" if action in ("decline", "fail") else ""
-        step = act(browsers[who], referral_id, action, text, who="sender" if action in ("send", "withdraw") else "answer")
+        step = act(
+            browsers[who], referral_id, action, text, who="sender" if action in ("send", "withdraw") else "answer"
+        )
         assert step.status_code == 303, (state, who, action, step.text[:300])
     return referral_id
 
