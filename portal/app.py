@@ -21,6 +21,13 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases.placement_routes import CasePlacementsController, PlacementsController
+from portal.cases.referral_routes import (
+    CaseReferralsController,
+    ReferralsController,
+    ReviewsController,
+    WorkingDaysController,
+)
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
@@ -120,6 +127,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClientsController,
             EngagementsController,
             ConsentsController,
+            CaseReferralsController,
+            ReferralsController,
+            ReviewsController,
+            WorkingDaysController,
+            CasePlacementsController,
+            PlacementsController,
             SharingController,
             create_static_files_router(
                 path="/static",

@@ -181,6 +181,60 @@ def verify_audit(no_seal: bool) -> None:
     sys.exit(1)
 
 
+@main.group("working-days")
+def working_days() -> None:
+    """The days the government moved (a weekend made working, a working day made rest), on top of the
+    public holidays, for the 5-working-day answer of a referral."""
+
+
+def _day(text: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date like 2026-03-07") from None
+
+
+@working_days.command("add")
+@click.argument("day")
+@click.option("--working/--rest", required=True, help="Made a working day, or made a rest day")
+@click.option("--note", default="", help="The decree or announcement, e.g. the decree's number")
+def working_days_add(day: str, working: bool, note: str) -> None:
+    """Enter a moved day (replaces an earlier entry for the same day)."""
+    from portal.cases.calendar import set_override
+    from portal.db import utcnow
+
+    moved = _day(day)
+    _run_in_session(Settings.from_env(), lambda s: set_override(s, moved, working, note[:300], utcnow()))
+    click.echo(f"{moved.isoformat()} is now a {'working' if working else 'rest'} day")
+
+
+@working_days.command("remove")
+@click.argument("day")
+def working_days_remove(day: str) -> None:
+    """Remove an entry: the day follows the public holiday calendar again."""
+    from portal.cases.calendar import remove_override
+
+    moved = _day(day)
+    if not _run_in_session(Settings.from_env(), lambda s: remove_override(s, moved)):
+        raise click.ClickException(f"no entry for {moved.isoformat()}")
+    click.echo(f"{moved.isoformat()} follows the public holiday calendar again")
+
+
+@working_days.command("list")
+@click.option("--year", type=int, default=None)
+def working_days_list(year: int | None) -> None:
+    """List the entered days (all, or one year's)."""
+    from portal.cases.calendar import overrides
+
+    rows = _run_in_session(Settings.from_env(), lambda s: overrides(s, year))
+    for row in rows:
+        click.echo(f"{row.day.isoformat()}  {'working' if row.working else 'rest   '}  {row.note}")
+    if not rows:
+        click.echo("No days entered.")
+
+
 @main.command()
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)")
 def serve(workers: int) -> None:
