@@ -22,6 +22,8 @@ class Shared:
     owner: Any  # the owner tenant's column, e.g. Client.tenant_id
     client: Any  # the client the row is about, e.g. Client.id or CaseNote.client_id
     fields: Mapping[str, str]  # attribute -> data category
+    # Read only by its own tenant: no clause opens it to a partner (e.g. an outreach list).
+    own_only: bool = False
     categories: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -34,9 +36,11 @@ class Shared:
 _DECLARED: dict[type, Shared] = {}
 
 
-def share(obj: str, model: type, *, owner: Any, client: Any, fields: Mapping[str, str]) -> Shared:
+def share(
+    obj: str, model: type, *, owner: Any, client: Any, fields: Mapping[str, str], own_only: bool = False
+) -> Shared:
     """Declare `model` as shared under `obj`; called once, beside the model."""
-    declared = Shared(obj=obj, model=model, owner=owner, client=client, fields=dict(fields))
+    declared = Shared(obj=obj, model=model, owner=owner, client=client, fields=dict(fields), own_only=own_only)
     known = _DECLARED.get(model)
     if known is not None and known != declared:
         raise ValueError(f"{model.__name__} is declared twice")
