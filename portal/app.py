@@ -21,6 +21,7 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases.outreach_routes import OutreachController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClientsController,
             EngagementsController,
             ConsentsController,
+            OutreachController,
             SharingController,
             create_static_files_router(
                 path="/static",
