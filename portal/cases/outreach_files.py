@@ -22,6 +22,8 @@ from portal.cases.clients import PHONE_RE, PINFL_RE
 from portal.i18n import lazy
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+# An XLSX is a zip: what it unpacks to is bounded too, so a small file cannot hide a huge sheet.
+MAX_UNPACKED_BYTES = 160 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_ERRORS_KEPT = 500
 
@@ -97,7 +99,13 @@ def recognise(filename: str, data: bytes) -> str:
     if data.startswith(_XLSX_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "xl/workbook.xml" in archive.namelist():
+                members = archive.infolist()
+                if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                    raise FileProblem(
+                        lazy("The file is larger than %(mb)s MB. Split the list into several files."),
+                        mb=MAX_FILE_BYTES // 2**20,
+                    )
+                if any(m.filename == "xl/workbook.xml" for m in members):
                     return "xlsx"
         except zipfile.BadZipFile:
             pass

@@ -199,13 +199,13 @@ async def run_import(
     actor: Actor,
     clock: Callable[[], datetime],
     import_id: int,
+    kind: str,
     data: bytes,
 ) -> None:
     """Read, check and save one accepted upload; every outcome is written to its import row."""
     run = _Run(factory, policy, actor, clock)
     try:
         await run.update(import_id, state="reading")
-        kind = "xlsx" if data.startswith(b"PK") else "csv"
         try:
             header, rows = await anyio.to_thread.run_sync(files.read_rows, kind, data)
         except files.FileProblem as problem:

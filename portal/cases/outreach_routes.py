@@ -117,6 +117,7 @@ class OutreachController(Controller):
             access.actor,
             app.state.clock,
             row.id,
+            row.kind,
             data,
         )
         target = app.route_reverse("outreach_import_status", import_id=row.id)
