@@ -153,6 +153,10 @@ async def seed_clients(session: AsyncSession, now: datetime) -> int:
 
 
 async def seed_demo_clients(session: AsyncSession) -> int:
+    from portal.cases.outreach_seed import seed_outreach
     from portal.db import utcnow
 
-    return await seed_clients(session, utcnow())
+    now = utcnow()
+    added = await seed_clients(session, now)
+    await seed_outreach(session, now)
+    return added

@@ -3,14 +3,12 @@ organisation reaches any of it; everyone else gets a 404 (or a 403 for a role wi
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
 from portal.access.models import AuditEntry
 from portal.cases.models import Case, CaseEvent, Client, OutreachPerson, OutreachVisit
-from tests.cases.outreach_helpers import csv_file, person_row, upload, wait_for_import
+from tests.cases.outreach_helpers import csv_file, import_id_of, person_row, upload, wait_for_import
 from tests.conftest import login, post_form, with_db
 from tests.factories import english
 
@@ -22,10 +20,14 @@ def social(client):  # type: ignore[no-untyped-def]
     return client
 
 
-def imported(client, *rows) -> list[int]:  # type: ignore[no-untyped-def]
-    result = wait_for_import(client, upload(client, csv_file(list(rows))).headers["location"])
+def imported(client, settings, *rows) -> list[int]:  # type: ignore[no-untyped-def]
+    """The ids of the persons an import of these rows added, in file order."""
+    location = upload(client, csv_file(list(rows))).headers["location"]
+    result = wait_for_import(client, location)
     assert "imported" in result and "Nothing" not in result, result
-    return [int(i) for i in re.findall(r'href="/outreach/persons/(\d+)"', client.get("/outreach").text)]
+    job = import_id_of(location)
+    stmt = select(OutreachPerson.id).where(OutreachPerson.import_id == job).order_by(OutreachPerson.id)
+    return list(with_db(settings, lambda s: s.scalars(stmt)).all())
 
 
 def person(settings, person_id: int) -> OutreachPerson:  # type: ignore[no-untyped-def]
@@ -42,7 +44,7 @@ def visit(client, person_id: int, outcome: str, day: str = "", note: str = ""): 
 
 
 def test_a_visit_is_recorded_and_the_list_filters_by_its_outcome(social, settings) -> None:  # type: ignore[no-untyped-def]
-    first, second = imported(social, person_row(1), person_row(2))
+    first, second = imported(social, settings, person_row(1), person_row(2))
     assert visit(social, first, "not_at_home").status_code == 303
     assert visit(social, first, "wants_training", note="Wants to learn sewing").status_code == 303
     page = social.get(f"/outreach/persons/{first}").text
@@ -55,16 +57,17 @@ def test_a_visit_is_recorded_and_the_list_filters_by_its_outcome(social, setting
 
 
 def test_a_bad_visit_is_refused_beside_its_fields_and_kept(social, settings) -> None:  # type: ignore[no-untyped-def]
-    (first,) = imported(social, person_row(1))
+    (first,) = imported(social, settings, person_row(1))
     answer = visit(social, first, "flew_away", day="2020-01-01", note="Typed note")
     assert answer.status_code == 422
     assert 'id="visited_on-error"' in answer.text and 'id="outcome-error"' in answer.text
     assert "Typed note" in answer.text and 'value="2020-01-01"' in answer.text
-    assert with_db(settings, lambda s: s.scalar(select(func.count(OutreachVisit.id)))) == 0
+    visits = select(func.count(OutreachVisit.id)).where(OutreachVisit.person_id == first)
+    assert with_db(settings, lambda s: s.scalar(visits)) == 0
 
 
 def test_a_case_is_opened_from_a_visit_for_a_new_client(social, settings) -> None:  # type: ignore[no-untyped-def]
-    (first,) = imported(social, person_row(1))
+    (first,) = imported(social, settings, person_row(1))
     refused = post_form(social, f"/outreach/persons/{first}/case")
     assert refused.status_code == 422 and "Record such a visit first" in refused.text
     assert visit(social, first, "wants_work").status_code == 303
@@ -93,7 +96,7 @@ def test_a_case_is_opened_from_a_visit_for_a_new_client(social, settings) -> Non
 
 def test_a_case_from_a_visit_links_the_organisations_existing_client(social, settings) -> None:  # type: ignore[no-untyped-def]
     known = with_db(settings, lambda s: s.scalar(select(Client).where(Client.full_name.startswith("Qodirov Sanjar"))))
-    (first,) = imported(social, person_row(1, pinfl=known.pinfl))
+    (first,) = imported(social, settings, person_row(1, pinfl=known.pinfl))
     assert visit(social, first, "wants_self_employment").status_code == 303
     assert post_form(social, f"/outreach/persons/{first}/case").status_code == 303
     row = person(settings, first)
@@ -103,7 +106,7 @@ def test_a_case_from_a_visit_links_the_organisations_existing_client(social, set
 
 @pytest.mark.parametrize("persona", ["pes.case", "ngo.worker", "outsider.hr", "inson.admin", "coordinator"])
 def test_no_one_else_reaches_the_list_its_persons_or_its_imports(social, make_client, settings, persona) -> None:  # type: ignore[no-untyped-def]
-    (first,) = imported(social, person_row(1))
+    (first,) = imported(social, settings, person_row(1))
     job = with_db(settings, lambda s: s.get(OutreachPerson, first)).import_id
     other = make_client()
     login(other, persona)
