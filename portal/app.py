@@ -21,6 +21,7 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases.outreach_routes import OutreachController
 from portal.cases.placement_routes import CasePlacementsController, PlacementsController
 from portal.cases.referral_routes import (
     CaseReferralsController,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WorkingDaysController,
             CasePlacementsController,
             PlacementsController,
+            OutreachController,
             SharingController,
             create_static_files_router(
                 path="/static",

@@ -101,6 +101,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assessment": lazy("Assessment"),
         "action_plan": lazy("Action plan"),
         "case_notes": lazy("Case notes"),
+        "mahalla": lazy("Mahalla"),
     },
     # The ICM case cycle (portal/cases/case_models.py).
     "stage": {
@@ -192,6 +193,27 @@ LABELS: dict[str, dict[str, str]] = {
         "28_days": lazy("28 days"),
         "3_months": lazy("3 months"),
         "6_months": lazy("6 months"),
+    },
+    # What a social worker's home visit found (portal/cases/outreach_models.py).
+    "visit_outcome": {
+        "not_at_home": lazy("Not at home"),
+        "not_interested": lazy("Not interested"),
+        "wants_training": lazy("Wants vocational training"),
+        "wants_work": lazy("Wants work"),
+        "wants_self_employment": lazy("Wants self-employment or a business"),
+        "already_working": lazy("Already working"),
+        "health_barrier": lazy("Cannot work now for health reasons"),
+        "moved": lazy("Moved away"),
+        "deceased": lazy("Deceased"),
+    },
+    # A running import of an outreach list.
+    "import_state": {
+        "queued": lazy("Waiting to start"),
+        "reading": lazy("Reading the file"),
+        "checking": lazy("Checking the rows"),
+        "saving": lazy("Saving"),
+        "done": lazy("Imported"),
+        "failed": lazy("Nothing imported"),
     },
     # The parts of an agreement's terms, as the comparison of two versions names them.
     "term": {

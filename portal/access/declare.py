@@ -35,6 +35,8 @@ class Shared:
     # The parties see the record only once this column is set (a referral's sent_at: a draft is the
     # sender's alone); None: from the start.
     party_since: Any = None
+    # Read only by its own tenant: no clause opens it to a partner (e.g. an outreach list).
+    own_only: bool = False
     categories: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +71,7 @@ def share(
     fields: Mapping[str, str],
     parties: tuple[Any, ...] = (),
     party_since: Any = None,
+    own_only: bool = False,
 ) -> Shared:
     """Declare `model` as shared under `obj`; called once, beside the model."""
     declared = Shared(
@@ -79,6 +82,7 @@ def share(
         fields=dict(fields),
         parties=tuple(parties),
         party_since=party_since,
+        own_only=own_only,
     )
     known = _DECLARED.get(model)
     if known is not None and known != declared:

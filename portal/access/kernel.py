@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.access import audit, grants
 from portal.access.declare import declared
 from portal.access.guard import Actor
-from portal.access.policy import PolicyStore
+from portal.access.policy import PolicyStore, categories_of
 from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
 
@@ -61,6 +61,10 @@ class Access:
         """May the actor `act` on `obj` in its own tenant (Casbin); fail closed."""
         return self.policy.allows(self.actor.user_id, self.actor.tenant_id, obj, act)
 
+    def own_categories(self) -> frozenset[str]:
+        """The categories of its own tenant's clients the actor's roles there may read (need to know)."""
+        return categories_of(self.policy.roles(self.actor.user_id, self.actor.tenant_id))
+
     async def plan(self, model: type, act: str = "read", purpose: str | None = None) -> Plan:
         shared = declared(model)
         await self._refresh()
@@ -71,6 +75,7 @@ class Access:
             role_allows=self.allows(shared.obj, act),
             now=self.now,
             purpose=purpose,
+            own_categories=self.own_categories(),
         )
 
     async def find(self, model: type, row_id: int, act: str = "read", purpose: str | None = None) -> View | None:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from portal.access.models import CasbinRule, PolicyRevision
+from portal.access.vocabulary import CATEGORIES
 
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
@@ -110,6 +111,30 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Need to know inside the own tenant: which data categories of its own tenant's clients (and of every
+# record declared about them) each role may read. Across tenants a clause decides; inside, the union
+# over the actor's roles in that tenant does. A role missing here reads no category at all.
+ROLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    # Administrators run the organisation's accounts and audit: who the clients are and the referrals exchanged.
+    "tenant_admin": ("identity", "contact", "referral"),
+    "case_manager": CATEGORIES,
+    "signatory": (),
+    # Case conferences: everything but the national number.
+    "coordinator": tuple(c for c in CATEGORIES if c != "pinfl"),
+    # An employer's HR: the person, the work recommendation, skills and work history to hire and adapt.
+    "employer_hr": ("identity", "pinfl", "contact", "disability", "education", "employment"),
+    # The labour inspection reviews refused referrals: who, the recommendation, the work history.
+    "inspector": ("identity", "disability", "employment"),
+    # Read-only staff: the facts of a case load, never assessments, notes, benefits or the PINFL.
+    "viewer": ("identity", "disability", "education", "employment", "referral"),
+}
+
+
+def categories_of(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The categories of the own tenant's clients that these roles may read, together."""
+    return frozenset(c for role in roles for c in ROLE_CATEGORIES.get(role, ()))
+
+
 def role_subject(role: str) -> str:
     return f"role:{role}"
 
@@ -142,6 +167,13 @@ class PolicyStore:
             enforcer = casbin.AsyncEnforcer(self._model_path, self._adapter)
             await enforcer.load_policy()
             self.enforcer, self.loaded_revision = enforcer, current
+
+    def roles(self, user_id: int, tenant_id: int) -> tuple[str, ...]:
+        """The user's roles in one tenant, as the loaded policy holds them (none without a policy)."""
+        if self.enforcer is None:
+            return ()
+        found = self.enforcer.model.model["g"]["g"].rm.get_roles(user_subject(user_id), domain(tenant_id))
+        return tuple(sorted(r.removeprefix("role:") for r in found if r.startswith("role:")))
 
     def allows(self, user_id: int, tenant_id: int, obj: str, act: str) -> bool:
         """Fail closed: no enforcer, no policy, no grant."""

@@ -2,7 +2,11 @@
 that says which categories of one row the actor may see, and why.
 
 Inside its own tenant a user sees the tenant's rows when a role grants (obj, act) (Casbin RBAC with
-domains). Across tenants a row is visible when a live grant row ties the actor's tenant to the row's
+domains), and of them only the categories its roles there need to know (policy.ROLE_CATEGORIES); a
+row none of whose categories the roles may read is not seen at all. A table declared `own_only` is
+never read across tenants, whatever a clause says.
+
+Across tenants a row is visible when a live grant row ties the actor's tenant to the row's
 owner for one of the table's categories and the action, and the row's client meets the grant's
 conditions at `now`: engaged with the recipient when the grant's scope says so, and a consent for the
 grant's purpose given and not withdrawn when it requires one. Grant rows are written and removed in
@@ -182,6 +186,9 @@ class Plan:
     role_allows: bool  # the actor's roles allow (obj, action) at all
     now: datetime
     purpose: str | None = None  # only clauses of this purpose count (None: any)
+    # Need to know inside the own tenant: the categories the actor's roles there may read (policy.py
+    # ROLE_CATEGORIES). Empty unless given, so a plan built without them shows nothing of its own.
+    own_categories: frozenset[str] = frozenset()
     rejected: dict[int, AccessGrant] = field(default_factory=dict)  # grant rows whose seal failed
 
     def categories(self, category: str | None) -> frozenset[str]:
@@ -193,13 +200,15 @@ class Plan:
         cats = self.categories(category)
         if not self.role_allows or not cats:
             return false()
-        branches: list[ColumnElement[bool]] = [self.shared.owner == self.tenant_id]
+        branches: list[ColumnElement[bool]] = []
+        if cats & self.own_categories:
+            branches.append(self.shared.owner == self.tenant_id)
         if cats & set(PARTY_CATEGORIES):
             branches.append(self.shared.party_predicate(self.tenant_id))
         clause_cats = cats - set(PARTY_CATEGORIES)
-        if clause_cats:
+        if clause_cats and not self.shared.own_only:
             branches.append(shared_with(self.shared, self.tenant_id, self.action, self.now, clause_cats, self.purpose))
-        return or_(*branches)
+        return or_(*branches) if branches else false()
 
     async def decide(
         self, session: AsyncSession, rows: Iterable[object], category: str | None = None
@@ -211,13 +220,17 @@ class Plan:
         if not self.role_allows or not cats:
             return [DENIED for _ in rows]
         foreign = [r for r in rows if self._owner_of(r) != self.tenant_id]
+        if self.shared.own_only:
+            foreign = []
         clause_cats = cats - set(PARTY_CATEGORIES)
         party_cats = cats & set(PARTY_CATEGORIES)
         matches = await self._matches(session, foreign, clause_cats) if foreign and clause_cats else {}
+        own_cats = cats & self.own_categories
         decisions = []
         for row in rows:
             if self._owner_of(row) == self.tenant_id:
-                decisions.append(Decision(allowed=True, row=row, own=True, categories=cats))
+                own = Decision(allowed=True, row=row, own=True, categories=own_cats) if own_cats else DENIED
+                decisions.append(own)
                 continue
             parties = self.shared.parties_of(row, self.tenant_id) if party_cats else ()
             found = matches.get(row.id, {})  # type: ignore[attr-defined]

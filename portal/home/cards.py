@@ -55,6 +55,7 @@ CARDS: list[Registered] = [
     Registered(("agreement", "draft"), partnership_home.drafts),
     Registered(("agreement", "list"), partnership_home.recent_or_ending),
     Registered(("client", "list"), cases_home.clients),
+    Registered(("outreach", "list"), cases_home.outreach),
     Registered(("audit", "view"), access_home.recent_reads),
     Registered(("user", "list"), users),
 ]
