@@ -71,6 +71,7 @@ def downgrade_database(settings: Settings, revision: str) -> None:
 
 def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> list[dict]:
     from portal.cases.seed import seed_demo_clients
+    from portal.cases.work_seed import seed_demo_casework
     from portal.partnership.seed import seed_demo_agreements
     from portal.tenants.seed import seed_demo
 
@@ -78,6 +79,8 @@ def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> l
     # Clients first: the pilot agreement's demo engagements and consents refer to them.
     _run_in_session(settings, seed_demo_clients)
     _run_in_session(settings, seed_demo_agreements)
+    # The casework acts under the agreements' clauses, so it comes after them.
+    _run_in_session(settings, seed_demo_casework)
     target = logins_file or VAR / "demo-logins.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(logins, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -27,6 +27,7 @@ from portal.access.guard import Actor
 from portal.access.policy import PolicyStore, categories_of
 from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
+from portal.access.vocabulary import PARTY_CATEGORIES
 
 T = TypeVar("T")
 log = logging.getLogger("portal.access")
@@ -62,8 +63,10 @@ class Access:
         return self.policy.allows(self.actor.user_id, self.actor.tenant_id, obj, act)
 
     def own_categories(self) -> frozenset[str]:
-        """The categories of its own tenant's clients the actor's roles there may read (need to know)."""
-        return categories_of(self.policy.roles(self.actor.user_id, self.actor.tenant_id))
+        """The categories of its own tenant's clients the actor's roles there may read (need to know),
+        and the own fields of its tenant's exchanges (a referral it sent): whoever may act on an exchange
+        at all needs to see it."""
+        return categories_of(self.policy.roles(self.actor.user_id, self.actor.tenant_id)) | frozenset(PARTY_CATEGORIES)
 
     async def plan(self, model: type, act: str = "read", purpose: str | None = None) -> Plan:
         shared = declared(model)

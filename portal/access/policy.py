@@ -115,8 +115,8 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
 # record declared about them) each role may read. Across tenants a clause decides; inside, the union
 # over the actor's roles in that tenant does. A role missing here reads no category at all.
 ROLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    # Administrators run the organisation's accounts and audit: who the clients are and the referrals exchanged.
-    "tenant_admin": ("identity", "contact", "referral"),
+    # Administrators run the organisation's accounts and audit: who the clients are, no more.
+    "tenant_admin": ("identity", "contact"),
     "case_manager": CATEGORIES,
     "signatory": (),
     # Case conferences: everything but the national number.
@@ -126,7 +126,7 @@ ROLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     # The labour inspection reviews refused referrals: who, the recommendation, the work history.
     "inspector": ("identity", "disability", "employment"),
     # Read-only staff: the facts of a case load, never assessments, notes, benefits or the PINFL.
-    "viewer": ("identity", "disability", "education", "employment", "referral"),
+    "viewer": ("identity", "disability", "education", "employment"),
 }
 
 

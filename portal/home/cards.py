@@ -51,6 +51,12 @@ class Registered:
 
 
 CARDS: list[Registered] = [
+    # What is due first: answers, reviews, a caseload's deadlines, late check-ins.
+    Registered(("referral", "review"), cases_home.review_queue),
+    Registered(("referral", "answer"), cases_home.referrals_to_answer),
+    Registered(("referral", "send"), cases_home.referrals_needing_attention),
+    Registered(("case", "update"), cases_home.caseload),
+    Registered(("placement", "manage"), cases_home.late_check_ins),
     Registered(("agreement", "sign"), partnership_home.awaiting_signature),
     Registered(("agreement", "draft"), partnership_home.drafts),
     Registered(("agreement", "list"), partnership_home.recent_or_ending),

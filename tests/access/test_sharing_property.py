@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from portal.access.kernel import Access
 from portal.access.models import AccessGrant
 from portal.access.policy import ROLE_CATEGORIES, PolicyStore
+from portal.access.vocabulary import PARTY_CATEGORIES
 from portal.cases.models import FIELD_CATEGORIES, Case, CaseNote, Client, Referral, ReferralReview
 from portal.db import make_engine, make_sessionmaker
 from portal.partnership.models import CATEGORIES, VERSION_STATUSES, Agreement
@@ -137,7 +138,8 @@ def expected(
     holds = CLIENT_CATEGORIES if holds is None else holds
     owner = world.clients[client]
     if owner == reader:
-        return {c for c in holds if any(c in ROLE_CATEGORIES.get(role, ()) for role in roles)}
+        # Need to know: what its roles give; its own exchanges' fields to whoever may act on them.
+        return {c for c in holds if c in PARTY_CATEGORIES or any(c in ROLE_CATEGORIES.get(role, ()) for role in roles)}
     now = BASE + timedelta(days=world.now_day, hours=world.now_hour)
     today = sharing.local_date(now)
     base = BASE.date()
