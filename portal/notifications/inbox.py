@@ -112,7 +112,7 @@ class Inbox:
     derived: list[Entry]
     entries: list[Entry]
     older: int | None  # the cursor of the next page
-    newest: int | None  # the newest notification the actor sees, for "mark all as read"
+    newest: int | None  # the last notification written that the actor sees, for "mark all as read"
     unread: int
 
 
@@ -164,19 +164,14 @@ async def inbox(
         Entry(text=render(i.text, params, names), href=href(i.link.route, i.link.params), kind=i.kind, at=i.at)
         for i, params in zip(items, item_params, strict=True)
     ]
-    newest = rows[0][0].id if rows and before is None else await _newest(session, mine)
+    # "Mark all as read" marks up to this id: ids grow with each notification written.
+    newest = await session.scalar(select(func.max(Notification.id)).where(mine))
     return Inbox(
         derived=derived,
         entries=entries,
         older=older,
         newest=newest,
         unread=await unread_stored(session, actor, policy, now),
-    )
-
-
-async def _newest(session: AsyncSession, mine: ColumnElement[bool]) -> int | None:
-    return await session.scalar(
-        select(Notification.id).where(mine).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(1)
     )
 
 
@@ -207,8 +202,8 @@ async def mark_read(
 
 
 async def mark_all_read(session: AsyncSession, actor: Actor, policy: PolicyStore, through: int, now: datetime) -> None:
-    """Mark read every notification the actor sees up to `through`, the newest its page showed: one
-    written later, while the page was open, stays unread."""
+    """Mark read every notification the actor sees up to `through`, the last written when its page was
+    shown: one written later, while the page was open, stays unread."""
     unread = select(
         Notification.id,
         literal(actor.user_id),

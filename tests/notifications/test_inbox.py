@@ -60,7 +60,9 @@ def listed(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'id="notification-(\d+)"', page)]
 
 
-def test_an_audience_notification_reaches_only_who_holds_the_permission_in_that_tenant(settings, make_client, ids) -> None:  # type: ignore[no-untyped-def]
+def test_an_audience_notification_reaches_only_who_holds_the_permission_in_that_tenant(
+    settings, make_client, ids
+) -> None:  # type: ignore[no-untyped-def]
     nid = tell(settings, ids["pes-yunusobod"], ids["employer-toqimachi"], audience=("referral", "answer"))
 
     hr = browser(make_client, "toqimachi.hr")
@@ -157,8 +159,15 @@ def test_the_inbox_is_newest_first_and_paged_without_gaps(settings, make_client,
         made = []
         for i in range(30):
             n = await notifications.notify(
-                session, pes, audience=("client", "list"), kind="test", link=("dashboard", {}),
-                text=CLIENT_NO, params={"id": i}, email=False, now=start + timedelta(minutes=i % 7),
+                session,
+                pes,
+                audience=("client", "list"),
+                kind="test",
+                link=("dashboard", {}),
+                text=CLIENT_NO,
+                params={"id": i},
+                email=False,
+                now=start + timedelta(minutes=i % 7),
             )
             made.append((n.created_at, n.id))
         return [i for _at, i in sorted(made, reverse=True)]
@@ -209,7 +218,9 @@ def test_the_header_count_is_one_query_per_page(app, client, settings, ids) -> N
     assert not [s for s in statements if "count(" in s]
 
 
-def test_derived_items_are_shown_first_and_counted_for_who_may_see_them(settings, make_client, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_derived_items_are_shown_first_and_counted_for_who_may_see_them(
+    settings, make_client, ids, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     asked: list[str] = []
 
     async def answers_due(session, actor, now):  # type: ignore[no-untyped-def]
@@ -272,3 +283,25 @@ def test_notify_refuses_what_nobody_could_read(settings, ids) -> None:  # type: 
         with pytest.raises(error):
             tell(settings, pes, toqimachi, **options)
     assert with_db(settings, lambda s: s.scalar(select(func.count()).select_from(Notification))) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_inbox_and_its_header_are_translated_in_every_language(settings, make_client, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def due(session, actor, now):  # type: ignore[no-untyped-def]
+        return [notifications.Item(key="due", kind="due", text=CLIENT_NO, params={"id": 1}, link=notifications.Link("x"))]
+
+    monkeypatch.setattr(derived, "PROVIDERS", [])
+    notifications.register_derived(("referral", "answer"), due)
+    for _ in range(2):
+        tell(settings, ids["pes-yunusobod"], ids["employer-toqimachi"], audience=("referral", "answer"))
+    recorded: set[tuple[str, str]] = set()
+    monkeypatch.setattr(i18n, "missing", recorded)
+    for language in i18n.LANGUAGES:
+        hr = browser(make_client, "toqimachi.hr", language)
+        page = hr.get("/inbox")
+        assert page.status_code == 200
+        assert unread_in_header(page.text) == 3
+        assert "Mark all as read" in page.text or language != "en"
+        empty = browser(make_client, "inspector", language).get("/inbox")
+        assert empty.status_code == 200
+    assert not recorded, sorted(recorded)

@@ -91,7 +91,9 @@ def test_a_notification_rolled_back_leaves_no_email_and_sends_nothing(settings, 
     assert box.messages == []
 
 
-def test_a_committed_notification_is_mailed_once_to_each_addressed_person_in_their_language(settings, people, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_committed_notification_is_mailed_once_to_each_addressed_person_in_their_language(
+    settings, people, mailbox
+) -> None:  # type: ignore[no-untyped-def]
     box, port = mailbox
     nid = referral_received(settings, people)
     queued = outbox(settings)
@@ -179,8 +181,14 @@ def test_two_workers_at_once_never_send_a_message_twice(settings, people, mailbo
     async def many(session):  # type: ignore[no-untyped-def]
         for i in range(8):
             await notifications.notify(
-                session, pes, audience=("dashboard", "view"), kind="test", link=("dashboard", {}),
-                text="Client no. %(id)s", params={"id": i}, now=NOW,
+                session,
+                pes,
+                audience=("dashboard", "view"),
+                kind="test",
+                link=("dashboard", {}),
+                text="Client no. %(id)s",
+                params={"id": i},
+                now=NOW,
             )
 
     as_tenant(settings, pes, many)
@@ -222,8 +230,11 @@ def test_smtp_settings_are_read_strictly_from_the_environment() -> None:
     assert (mail.smtp_port, mail.smtp_security) == (587, "starttls")
     tls = Settings.from_env({**base, "SMTP_HOST": "m", "SMTP_FROM": "p@example.uz", "SMTP_SECURITY": "tls"})
     assert tls.smtp_port == 465
-    for wrong in ({"SMTP_HOST": "m"}, {"SMTP_HOST": "m", "SMTP_FROM": "x@y", "SMTP_SECURITY": "ssl3"},
-                  {"SMTP_HOST": "m", "SMTP_FROM": "x@y", "SMTP_PORT": "0"}):
+    for wrong in (
+        {"SMTP_HOST": "m"},
+        {"SMTP_HOST": "m", "SMTP_FROM": "x@y", "SMTP_SECURITY": "ssl3"},
+        {"SMTP_HOST": "m", "SMTP_FROM": "x@y", "SMTP_PORT": "0"},
+    ):
         with pytest.raises(SettingsError):
             Settings.from_env({**base, **wrong})
 

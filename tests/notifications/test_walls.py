@@ -20,8 +20,15 @@ TENANTS = ["pes-yunusobod", "employer-toqimachi", "ngo-sharoit-plus"]
 
 def _tell(session, tenant: int):  # type: ignore[no-untyped-def]
     return notifications.notify(
-        session, tenant, audience=("dashboard", "view"), kind="test", link=("dashboard", {}),
-        text="Client no. %(id)s", params={"id": 1}, email=False, now=utcnow(),
+        session,
+        tenant,
+        audience=("dashboard", "view"),
+        kind="test",
+        link=("dashboard", {}),
+        text="Client no. %(id)s",
+        params={"id": 1},
+        email=False,
+        now=utcnow(),
     )
 
 
@@ -49,7 +56,9 @@ def test_a_tenant_writes_into_anothers_inbox_but_reads_only_its_own_and_what_it_
 
     # A read mark is the reader's tenant's own: it cannot be planted in another's.
     async def plant(session):  # type: ignore[no-untyped-def]
-        session.add(NotificationRead(notification_id=nid, user_id=ids["pes.case"], tenant_id=toqimachi, read_at=utcnow()))
+        session.add(
+            NotificationRead(notification_id=nid, user_id=ids["pes.case"], tenant_id=toqimachi, read_at=utcnow())
+        )
         await session.flush()
 
     with pytest.raises(DBAPIError):
