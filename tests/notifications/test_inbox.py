@@ -288,7 +288,9 @@ def test_notify_refuses_what_nobody_could_read(settings, ids) -> None:  # type: 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_inbox_and_its_header_are_translated_in_every_language(settings, make_client, ids, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def due(session, actor, now):  # type: ignore[no-untyped-def]
-        return [notifications.Item(key="due", kind="due", text=CLIENT_NO, params={"id": 1}, link=notifications.Link("x"))]
+        return [
+            notifications.Item(key="due", kind="due", text=CLIENT_NO, params={"id": 1}, link=notifications.Link("x"))
+        ]
 
     monkeypatch.setattr(derived, "PROVIDERS", [])
     notifications.register_derived(("referral", "answer"), due)
