@@ -34,6 +34,7 @@ from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.edge_middleware import EdgeMiddleware
 from portal.home.routes import DashboardController
+from portal.notifications.routes import InboxController, count_for_header
 from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
 from portal.tenants import services as tenant_services
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlacementsController,
             OutreachController,
             SharingController,
+            InboxController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         guards=[require_permission],
+        before_request=count_for_header,
         dependencies={
             "db": Provide(provide_db),
             "actor": Provide(provide_actor, sync_to_thread=False),

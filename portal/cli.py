@@ -1,4 +1,5 @@
-"""The `portal` command: migrate, seed the demo, create tenants and users, verify the audit log, serve."""
+"""The `portal` command: migrate, seed the demo, create tenants and users, verify the audit log, serve,
+send the outbox's e-mails."""
 
 from __future__ import annotations
 
@@ -238,6 +239,40 @@ def working_days_list(year: int | None) -> None:
         click.echo("No days entered.")
 
 
+def notification_links(settings: Settings) -> Callable[..., str | None]:
+    """A notification's link as a full address for its e-mail: PUBLIC_URL (or where `serve` listens)
+    and the path the app's routes give its route name and parameters."""
+    from portal.app import create_app
+
+    routes = create_app(settings)
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+
+    def link_for(route: str, params: dict) -> str | None:  # type: ignore[type-arg]
+        try:
+            return base + routes.route_reverse(route, **params)
+        except Exception:  # noqa: BLE001 - a route renamed since the notification was written
+            return None
+
+    return link_for
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then stop")
+@click.option("--every", default=5.0, show_default=True, help="Seconds between looks at the outbox")
+def worker(once: bool, every: float) -> None:
+    """Send the e-mails of notifications, from the outbox their transactions wrote, once committed."""
+    import logging
+
+    from portal.notifications.outbox import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    try:
+        asyncio.run(run_worker(settings, notification_links(settings), once=once, every=every))
+    except KeyboardInterrupt:
+        pass
+
+
 @main.command()
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)")
 def serve(workers: int) -> None:
@@ -248,6 +283,18 @@ def serve(workers: int) -> None:
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("Several workers need PostgreSQL (set DATABASE_URL)")
     click.echo(f"Serving on http://{settings.host}:{settings.port}")
+    if settings.is_sqlite:
+        # The embedded demo delivers its e-mails in-process; on PostgreSQL run `portal worker` beside.
+        import logging
+
+        from portal.notifications.outbox import log, start_in_thread
+
+        if not log.handlers:
+            log.addHandler(logging.StreamHandler())
+            log.setLevel(logging.INFO)
+        start_in_thread(settings, notification_links(settings))
+        kept = "" if settings.smtp_host else " (SMTP_HOST is not set: they stay in the outbox and show in this log)"
+        click.echo("E-mails of notifications are sent from this process" + kept)
     uvicorn.run(
         "portal.asgi:app",
         host=settings.host,

@@ -17,6 +17,7 @@ import casbin
 from casbin_async_sqlalchemy_adapter import Adapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
 from portal.access.models import CasbinRule, PolicyRevision
 from portal.access.vocabulary import CATEGORIES
@@ -180,6 +181,25 @@ class PolicyStore:
         if self.enforcer is None:
             return False
         return bool(self.enforcer.enforce(user_subject(user_id), domain(tenant_id), obj, act))
+
+
+def granted_pairs() -> frozenset[tuple[str, str]]:
+    """Every (object, action) some role is granted: what an audience of a notification may name."""
+    return frozenset(pair for grants in ROLE_GRANTS.values() for pair in grants)
+
+
+async def holders(session: AsyncSession, tenant_id: int, obj: str, act: str) -> list[int]:
+    """The users whose roles in the tenant grant (obj, act): the lines `allows` reads, joined in SQL
+    (a user's role lines "g" in the tenant, the role's grant lines "p"), to tell a whole audience."""
+    member, grant = aliased(CasbinRule), aliased(CasbinRule)
+    subjects = await session.scalars(
+        select(member.v0)
+        .join(grant, (grant.ptype == "p") & (grant.v0 == member.v1) & (grant.v1 == obj) & (grant.v2 == act))
+        .where(member.ptype == "g", member.v2 == domain(tenant_id))
+        .distinct()
+    )
+    prefix = user_subject(0)[:-1]
+    return sorted(int(s.removeprefix(prefix)) for s in subjects if s and s.startswith(prefix))
 
 
 async def current_revision(session: AsyncSession) -> int:
