@@ -30,6 +30,8 @@ from portal.cases.referrals import Answer, Refused, case_of, facts_of
 from portal.cases.timeline import add_event
 from portal.edge import clean_text
 from portal.i18n import gettext as _
+from portal.i18n import lazy
+from portal.notifications import services as notifications
 from portal.tenants.models import Tenant
 
 MIN_NOTE = 10
@@ -86,6 +88,9 @@ async def review_of(access: Access, referral_id: int) -> View | None:
     return found[0] if found else None
 
 
+REVIEWED = lazy("The labour inspection recorded its outcome on a referral: %(outcome)s.")
+
+
 async def record_review(access: Access, referral_id: int, outcome: str, answer: Answer) -> ReferralReview | None:
     """The inspector's outcome on a refusal or a silence; None with answer.errors; Refused when not allowed."""
     referral, parties = await access.held(Referral, referral_id, "review")
@@ -123,5 +128,19 @@ async def record_review(access: Access, referral_id: int, outcome: str, answer: 
     except IntegrityError as exc:  # another inspector recorded it a moment earlier
         raise Refused(_("The labour inspection has already recorded its review of this referral.")) from exc
     await add_event(access, case_of(referral), "referral.reviewed", referral=referral.id, outcome=outcome)
+    for tenant_id, audience in (
+        (referral.tenant_id, ("referral", "send")),
+        (referral.recipient_tenant_id, ("referral", "answer")),
+    ):
+        await notifications.notify(
+            access.session,
+            tenant_id,
+            audience=audience,
+            kind="referral_reviewed",
+            link=("referral", {"referral_id": referral.id}),
+            text=REVIEWED,
+            params={"outcome": notifications.Label("review_outcome", outcome)},
+            now=access.now,
+        )
     await access.record("referral.review", "referral", referral.id, owner=referral.tenant_id, outcome=outcome)
     return review

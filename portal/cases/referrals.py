@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access.kernel import Access
 from portal.access.sharing import local_date
-from portal.cases import calendar
+from portal.cases import calendar, referral_notices
 from portal.cases.models import Case, Engagement, Referral, ReferralReview
 from portal.cases.referral_rules import ACTIONS, KINDS, TARGET, Facts, kind_of, why_not
 from portal.cases.timeline import add_event
@@ -278,6 +278,7 @@ async def act(access: Access, referral_id: int, action: str, answer: Answer) -> 
     await _flush(access)
     await add_event(access, case_of(referral), f"referral.{TARGET[action]}", referral=referral.id)
     await access.record(f"referral.{action}", "referral", referral.id, owner=referral.tenant_id, state=referral.state)
+    await referral_notices.on_action(access, referral, action)
     return referral
 
 
