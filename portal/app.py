@@ -21,6 +21,8 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases.case_routes import CasesController, ClientCasesController
+from portal.cases.case_section_routes import CaseSectionsController
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
@@ -120,6 +122,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClientsController,
             EngagementsController,
             ConsentsController,
+            CasesController,
+            ClientCasesController,
+            CaseSectionsController,
             SharingController,
             create_static_files_router(
                 path="/static",

@@ -49,6 +49,7 @@ async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **
             recorders=await services.user_names(access, {i for i in recorded if i}),
         )
     context.update(
+        cases=await services.cases_of_client(access, view.id),
         notes=await services.notes_of(access, view.id),
         kinds=ENGAGEMENT_SOURCES,
         purposes=PURPOSES,
