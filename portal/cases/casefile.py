@@ -158,7 +158,8 @@ async def needs_before_moving(access: Access, case: Case) -> str | None:
         ready = await access.session.scalar(
             select(Assessment.id).where(Assessment.case_id == case.id, Assessment.readiness != "")
         )
-        return None if ready else _(NEEDS["assessment"])
+        missing = NEEDS["assessment"]
+        return None if ready else _(missing)
     if case.stage == "planning":
         plan = await access.session.scalar(select(ActionPlan).where(ActionPlan.case_id == case.id))
         count = 0
@@ -166,7 +167,8 @@ async def needs_before_moving(access: Access, case: Case) -> str | None:
             count = await access.session.scalar(
                 select(func.count(PlanMeasure.id)).where(PlanMeasure.plan_id == plan.id)
             )
-        return None if count else _(NEEDS["planning"])
+        missing = NEEDS["planning"]
+        return None if count else _(missing)
     return None
 
 
