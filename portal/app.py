@@ -21,6 +21,8 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases.case_routes import CasesController, ClientCasesController
+from portal.cases.case_section_routes import CaseSectionsController
 from portal.cases.outreach_routes import OutreachController
 from portal.cases.placement_routes import CasePlacementsController, PlacementsController
 from portal.cases.referral_routes import (
@@ -136,6 +138,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CasePlacementsController,
             PlacementsController,
             OutreachController,
+            CasesController,
+            ClientCasesController,
+            CaseSectionsController,
             SharingController,
             InboxController,
             create_static_files_router(

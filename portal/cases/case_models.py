@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.access.declare import share
@@ -62,7 +62,17 @@ INTEGRATION_STATES = ("active", "ended")
 
 class Case(TenantOwned, Model):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_tenant_stage", "tenant_id", "stage"),)
+    __table_args__ = (
+        Index("ix_cases_tenant_stage", "tenant_id", "stage"),
+        # One open case per client at a time: the database holds the rule when two people open one at once.
+        Index(
+            "ix_cases_open_client",
+            "client_id",
+            unique=True,
+            sqlite_where=text("stage <> 'closed'"),
+            postgresql_where=text("stage <> 'closed'"),
+        ),
+    )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     stage: Mapped[str] = mapped_column(String(20), default="intake")

@@ -53,6 +53,7 @@ async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **
         )
     context.update(
         evidence=await consent_evidence.summaries(access, [c.id for c in shown]),
+        cases=await services.cases_of_client(access, view.id),
         notes=await services.notes_of(access, view.id),
         kinds=ENGAGEMENT_SOURCES,
         purposes=PURPOSES,
