@@ -51,7 +51,9 @@ FINDINGS = {
 class Story:
     """One client's case: the stage it reached and the referrals sent for it."""
 
-    pinfl_index: int  # the client's place in portal.cases.seed.DEMO (INSON's clients come first)
+    # The client's place among INSON's demo clients (portal.cases.seed.DEMO); the first few are left
+    # without a case, for whoever tries opening one.
+    pinfl_index: int
     stage: str
     # (recipient slug, kind, subject, days ago sent, what the recipient then did)
     referrals: tuple[tuple[str, str, str, int, tuple[str, ...]], ...] = ()
@@ -59,12 +61,12 @@ class Story:
 
 
 STORIES = (
-    Story(0, "intake"),
-    Story(1, "assessment"),
-    Story(2, "planning", (("monocentre-tashkent", "training", "Tikuvchilik kursi", 0, ("draft",)),)),
-    Story(6, "closed"),
+    Story(14, "intake"),
+    Story(13, "assessment"),
+    Story(9, "planning", (("monocentre-tashkent", "training", "Tikuvchilik kursi", 0, ("draft",)),)),
+    Story(2, "closed"),
     # Silent past five working days: flagged to the INSON centre and to the inspection.
-    Story(3, "implementation", (("employer-toqimachi", "employer_job", "Tikuvchi (moslashtirilgan)", 12, ()),)),
+    Story(8, "implementation", (("employer-toqimachi", "employer_job", "Tikuvchi (moslashtirilgan)", 12, ()),)),
     # Refused with a justification: awaits the inspection's outcome.
     Story(
         4,
@@ -72,7 +74,7 @@ STORIES = (
         (("employer-yunusobod-non", "employer_job", "Qadoqlovchi", 6, ("decline",)),),
     ),
     # Just sent: the employer's HR has working days left to answer.
-    Story(8, "implementation", (("employer-toqimachi", "employer_job", "Omborchi yordamchisi", 1, ()),)),
+    Story(7, "implementation", (("employer-toqimachi", "employer_job", "Omborchi yordamchisi", 1, ()),)),
     Story(
         10,
         "implementation",
