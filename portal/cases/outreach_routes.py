@@ -156,7 +156,7 @@ class OutreachController(Controller):
     @post("/persons/{person_id:int}/case", name="outreach_open_case", opt=permission("outreach", "visit"))
     async def open_case(self, request: Request, access: AccessDep, person_id: FromPath[int]) -> Response:
         try:
-            await outreach.open_case_from_visit(access, person_id)
+            case_id = await outreach.open_case_from_visit(access, person_id)
         except outreach.CannotOpenCase:
             form = outreach.VisitForm(visited_on=local_date(access.now).isoformat())
             form.errors["form"] = _(
@@ -164,5 +164,6 @@ class OutreachController(Controller):
                 "Record such a visit first."
             )
             return await _person_page(access, person_id, form, status=422)
-        target = see_other(request, request.app.route_reverse("outreach_person", person_id=person_id))
+        # Straight to the case: what comes next (the assessment) is done there.
+        target = see_other(request, request.app.route_reverse("case", case_id=case_id))
         return flash(request, target, lazy("A case is opened for this person."))

@@ -77,6 +77,7 @@ def test_a_case_is_opened_from_a_visit_for_a_new_client(social, settings) -> Non
     assert opened.status_code == 303
     row = person(settings, first)
     assert row.client_id and row.case_id
+    assert opened.headers["location"] == f"/cases/{row.case_id}"  # straight on to the assessment
 
     async def facts(session):  # type: ignore[no-untyped-def]
         case = await session.get(Case, row.case_id)
