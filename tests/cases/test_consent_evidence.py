@@ -4,15 +4,12 @@ the kernel lets the recipient see the client."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from portal.cases.models import Client, Consent, ConsentEvidence
-from portal.db import utcnow
 from tests.conftest import csrf, login, with_db
-from tests.factories import english, make_agreement, tenant_id
+from tests.factories import english, share_everything_with_ngo, tenant_id
 
 pytestmark = pytest.mark.usefixtures("no_demo_agreements")
 
@@ -47,27 +44,6 @@ def counts(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         return consents, forms
 
     return with_db(settings, work)
-
-
-def share_identity_with_ngo(settings) -> None:  # type: ignore[no-untyped-def]
-    async def work(session):  # type: ignore[no-untyped-def]
-        today = utcnow().date()
-        await make_agreement(
-            session,
-            clauses=[
-                {
-                    "owner": await tenant_id(session, "inson-yunusobod"),
-                    "recipient": await tenant_id(session, "ngo-sharoit-plus"),
-                    "categories": ["identity"],
-                    "scope": "engaged",
-                    "consent_required": True,
-                }
-            ],
-            valid_from=today - timedelta(days=5),
-            valid_until=today + timedelta(days=100),
-        )
-
-    with_db(settings, work)
 
 
 @pytest.fixture
@@ -130,7 +106,7 @@ def test_the_recipient_downloads_the_form_only_while_it_may_see_the_client(socia
     english(partner)
     login(partner, "ngo.worker")
     assert partner.get(link).status_code == 404  # no clause shares this client yet
-    share_identity_with_ngo(settings)
+    with_db(settings, share_everything_with_ngo)
     page = partner.get(f"/clients/{client_id}")
     assert page.status_code == 200 and f'href="{link}"' in page.text
     got = partner.get(link)

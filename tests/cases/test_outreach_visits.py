@@ -132,3 +132,10 @@ def test_no_one_else_reaches_the_list_its_persons_or_its_imports(social, make_cl
         return await session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "outreach.visit"))
 
     assert with_db(settings, writes) == 0
+
+
+def test_the_social_workers_home_page_counts_what_is_left_to_do(social) -> None:  # type: ignore[no-untyped-def]
+    home = social.get("/").text
+    assert 'id="card-outreach"' in home
+    assert "12 persons on the list" in home and "5 not visited yet" in home
+    assert "2 want work or training and have no case yet" in home

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -61,6 +62,7 @@ NASTY = [
     "𝟙𝟚𝟛",
 ]
 ALONE = ["\x00", "²", "x" * 5000, str(2**63)]
+MAX_QUERY = 65_536  # httpx refuses to build a longer URL component
 PATH_VALUES = [str(2**63), str(2**63 - 1), str(2**31), "-1", "0", "²", "٣", "\x00", "1_0", "+1", "x" * 300, "１"]
 
 # Routes whose 5xx is inside an area: (method path, backend or None for both) -> the finding.
@@ -243,6 +245,10 @@ def test_no_input_makes_a_route_fail(client: TestClient, settings, demo_logins, 
         if persona is not None and "portal_session" not in client.cookies:
             login(client, persona["login"])  # a sign-out or tenant switch ended the session
         url = endpoint.url({**values, **path_values})
+        if len(str(httpx.QueryParams(query_values))) > MAX_QUERY:
+            # Longer than httpx builds or any server reads (uvicorn stops at 16 KiB of head): a route
+            # with three query parameters gets here with the longest value in each at once.
+            return 0
         sent += 1
         if endpoint.method in UNSAFE:
             data = {**body, "_csrf_token": csrf(client)}
