@@ -23,11 +23,20 @@ from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
 from portal.cases.case_routes import CasesController, ClientCasesController
 from portal.cases.case_section_routes import CaseSectionsController
+from portal.cases.outreach_routes import OutreachController
+from portal.cases.placement_routes import CasePlacementsController, PlacementsController
+from portal.cases.referral_routes import (
+    CaseReferralsController,
+    ReferralsController,
+    ReviewsController,
+    WorkingDaysController,
+)
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
 from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.edge_middleware import EdgeMiddleware
 from portal.home.routes import DashboardController
+from portal.notifications.routes import InboxController, count_for_header
 from portal.partnership.routes import AgreementController, check_paper
 from portal.settings import ROOT, Settings
 from portal.tenants import services as tenant_services
@@ -122,10 +131,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClientsController,
             EngagementsController,
             ConsentsController,
+            CaseReferralsController,
+            ReferralsController,
+            ReviewsController,
+            WorkingDaysController,
+            CasePlacementsController,
+            PlacementsController,
+            OutreachController,
             CasesController,
             ClientCasesController,
             CaseSectionsController,
             SharingController,
+            InboxController,
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
@@ -135,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         guards=[require_permission],
+        before_request=count_for_header,
         dependencies={
             "db": Provide(provide_db),
             "actor": Provide(provide_actor, sync_to_thread=False),

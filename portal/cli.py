@@ -1,4 +1,5 @@
-"""The `portal` command: migrate, seed the demo, create tenants and users, verify the audit log, serve."""
+"""The `portal` command: migrate, seed the demo, create tenants and users, verify the audit log, serve,
+send the outbox's e-mails."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def downgrade_database(settings: Settings, revision: str) -> None:
 
 def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> list[dict]:
     from portal.cases.seed import seed_demo_clients
+    from portal.cases.work_seed import seed_demo_casework
     from portal.partnership.seed import seed_demo_agreements
     from portal.tenants.seed import seed_demo
 
@@ -78,6 +80,8 @@ def seed_demo_database(settings: Settings, logins_file: Path | None = None) -> l
     # Clients first: the pilot agreement's demo engagements and consents refer to them.
     _run_in_session(settings, seed_demo_clients)
     _run_in_session(settings, seed_demo_agreements)
+    # The casework acts under the agreements' clauses, so it comes after them.
+    _run_in_session(settings, seed_demo_casework)
     target = logins_file or VAR / "demo-logins.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(logins, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -181,6 +185,94 @@ def verify_audit(no_seal: bool) -> None:
     sys.exit(1)
 
 
+@main.group("working-days")
+def working_days() -> None:
+    """The days the government moved (a weekend made working, a working day made rest), on top of the
+    public holidays, for the 5-working-day answer of a referral."""
+
+
+def _day(text: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date like 2026-03-07") from None
+
+
+@working_days.command("add")
+@click.argument("day")
+@click.option("--working/--rest", required=True, help="Made a working day, or made a rest day")
+@click.option("--note", default="", help="The decree or announcement, e.g. the decree's number")
+def working_days_add(day: str, working: bool, note: str) -> None:
+    """Enter a moved day (replaces an earlier entry for the same day)."""
+    from portal.cases.calendar import set_override
+    from portal.db import utcnow
+
+    moved = _day(day)
+    _run_in_session(Settings.from_env(), lambda s: set_override(s, moved, working, note[:300], utcnow()))
+    click.echo(f"{moved.isoformat()} is now a {'working' if working else 'rest'} day")
+
+
+@working_days.command("remove")
+@click.argument("day")
+def working_days_remove(day: str) -> None:
+    """Remove an entry: the day follows the public holiday calendar again."""
+    from portal.cases.calendar import remove_override
+
+    moved = _day(day)
+    if not _run_in_session(Settings.from_env(), lambda s: remove_override(s, moved)):
+        raise click.ClickException(f"no entry for {moved.isoformat()}")
+    click.echo(f"{moved.isoformat()} follows the public holiday calendar again")
+
+
+@working_days.command("list")
+@click.option("--year", type=int, default=None)
+def working_days_list(year: int | None) -> None:
+    """List the entered days (all, or one year's)."""
+    from portal.cases.calendar import overrides
+
+    rows = _run_in_session(Settings.from_env(), lambda s: overrides(s, year))
+    for row in rows:
+        click.echo(f"{row.day.isoformat()}  {'working' if row.working else 'rest   '}  {row.note}")
+    if not rows:
+        click.echo("No days entered.")
+
+
+def notification_links(settings: Settings) -> Callable[..., str | None]:
+    """A notification's link as a full address for its e-mail: PUBLIC_URL (or where `serve` listens)
+    and the path the app's routes give its route name and parameters."""
+    from portal.app import create_app
+
+    routes = create_app(settings)
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+
+    def link_for(route: str, params: dict) -> str | None:  # type: ignore[type-arg]
+        try:
+            return base + routes.route_reverse(route, **params)
+        except Exception:  # noqa: BLE001 - a route renamed since the notification was written
+            return None
+
+    return link_for
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then stop")
+@click.option("--every", default=5.0, show_default=True, help="Seconds between looks at the outbox")
+def worker(once: bool, every: float) -> None:
+    """Send the e-mails of notifications, from the outbox their transactions wrote, once committed."""
+    import logging
+
+    from portal.notifications.outbox import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    try:
+        asyncio.run(run_worker(settings, notification_links(settings), once=once, every=every))
+    except KeyboardInterrupt:
+        pass
+
+
 @main.command()
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)")
 def serve(workers: int) -> None:
@@ -191,6 +283,18 @@ def serve(workers: int) -> None:
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("Several workers need PostgreSQL (set DATABASE_URL)")
     click.echo(f"Serving on http://{settings.host}:{settings.port}")
+    if settings.is_sqlite:
+        # The embedded demo delivers its e-mails in-process; on PostgreSQL run `portal worker` beside.
+        import logging
+
+        from portal.notifications.outbox import log, start_in_thread
+
+        if not log.handlers:
+            log.addHandler(logging.StreamHandler())
+            log.setLevel(logging.INFO)
+        start_in_thread(settings, notification_links(settings))
+        kept = "" if settings.smtp_host else " (SMTP_HOST is not set: they stay in the outbox and show in this log)"
+        click.echo("E-mails of notifications are sent from this process" + kept)
     uvicorn.run(
         "portal.asgi:app",
         host=settings.host,

@@ -54,6 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
         "employment": lazy("Employment history"),
         "assessment": lazy("Assessment and action plan"),
         "case_notes": lazy("Case notes"),
+        "referral": lazy("The referral itself"),
     },
     "purpose": {
         "referral": lazy("Referral"),
@@ -68,7 +69,18 @@ LABELS: dict[str, dict[str, str]] = {
     "access": {"read": lazy("Read"), "comment": lazy("Read and comment"), "read_comment": lazy("Read and comment")},
     "gender": {"female": lazy("Female"), "male": lazy("Male")},
     # The kinds of shared record a partner's reading is about (the audit's object types).
-    "record": {"client": lazy("Client"), "case_note": lazy("Case note")},
+    "record": {
+        "client": lazy("Client"),
+        "case_note": lazy("Case note"),
+        "referral": lazy("Referral"),
+        "placement": lazy("Placement"),
+    },
+    # Why a tenant reads a record it takes part in (a referral's party columns), on the reads page.
+    "party": {
+        "recipient_tenant_id": lazy("As the referral's recipient"),
+        "inspection_tenant_id": lazy("As the labour inspection reviewing the referral"),
+        "sender_tenant_id": lazy("As the referral's sender"),
+    },
     # A client's fields, as the client pages and the data-sharing explanation name them.
     "field": {
         "full_name": lazy("Full name (Latin)"),
@@ -89,6 +101,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assessment": lazy("Assessment"),
         "action_plan": lazy("Action plan"),
         "case_notes": lazy("Case notes"),
+        "mahalla": lazy("Mahalla"),
     },
     # The ICM case cycle (portal/cases/case_models.py).
     "stage": {
@@ -170,10 +183,37 @@ LABELS: dict[str, dict[str, str]] = {
         "at_risk": lazy("In work, at risk of leaving"),
         "left_job": lazy("Left the job"),
     },
+    "retention_status": {
+        "pending": lazy("Not reached yet"),
+        "retained": lazy("In work"),
+        "not_retained": lazy("Left before this point"),
+        "unknown": lazy("Not confirmed by a check-in"),
+    },
     "retention_point": {
         "28_days": lazy("28 days"),
         "3_months": lazy("3 months"),
         "6_months": lazy("6 months"),
+    },
+    # What a social worker's home visit found (portal/cases/outreach_models.py).
+    "visit_outcome": {
+        "not_at_home": lazy("Not at home"),
+        "not_interested": lazy("Not interested"),
+        "wants_training": lazy("Wants vocational training"),
+        "wants_work": lazy("Wants work"),
+        "wants_self_employment": lazy("Wants self-employment or a business"),
+        "already_working": lazy("Already working"),
+        "health_barrier": lazy("Cannot work now for health reasons"),
+        "moved": lazy("Moved away"),
+        "deceased": lazy("Deceased"),
+    },
+    # A running import of an outreach list.
+    "import_state": {
+        "queued": lazy("Waiting to start"),
+        "reading": lazy("Reading the file"),
+        "checking": lazy("Checking the rows"),
+        "saving": lazy("Saving"),
+        "done": lazy("Imported"),
+        "failed": lazy("Nothing imported"),
     },
     # The parts of an agreement's terms, as the comparison of two versions names them.
     "term": {

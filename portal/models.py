@@ -2,6 +2,7 @@
 
 from portal.access.models import AuditEntry, CasbinRule, PolicyRevision
 from portal.cases.models import Client, Consent, Engagement
+from portal.notifications.models import Notification, NotificationRead, OutboxMessage
 from portal.partnership.models import (
     Agreement,
     AgreementComment,
@@ -37,6 +38,9 @@ __all__ = [
     "ExternalIdentity",
     "LoginAttempt",
     "LoginSession",
+    "Notification",
+    "NotificationRead",
+    "OutboxMessage",
     "Membership",
     "PolicyRevision",
     "Region",

@@ -179,6 +179,29 @@ def _public_url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # each with its usual port
+
+
+def _smtp(env: dict[str, str]) -> dict[str, object]:
+    """SMTP_*: the mail server `portal worker` sends notifications' e-mails through; none when SMTP_HOST is unset."""
+    host = env.get("SMTP_HOST", "").strip()
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise SettingsError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}")
+    sender = env.get("SMTP_FROM", "").strip()
+    if host and not re.fullmatch(r"[^\s<>@]+@[^\s<>@]+|[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>", sender):
+        raise SettingsError("SMTP_FROM must be an address like portal@example.uz when SMTP_HOST is set")
+    return {
+        "smtp_host": host,
+        "smtp_port": _int(env, "SMTP_PORT", SMTP_SECURITY[security], 1, 65535),
+        "smtp_security": security,
+        "smtp_from": sender,
+        "smtp_user": env.get("SMTP_USER", ""),
+        "smtp_password": env.get("SMTP_PASSWORD", ""),
+        "smtp_timeout": _int(env, "SMTP_TIMEOUT", 10, 1, 300),
+    }
+
+
 def parse_providers(raw: str, environment: str = "development") -> tuple[ProviderConfig, ...]:
     """OIDC_PROVIDERS: a JSON list of provider objects; empty or unset means none."""
     if not raw.strip():
@@ -224,6 +247,14 @@ class Settings:
     policy_model: Path = field(default=ROOT / "policies.conf")
     # The portal's Ed25519 key (PORTAL_SIGNING_KEY): seals signatures and audit checkpoints.
     signing_key: Path = field(default=VAR / "portal-signing-key.pem")
+    # The mail server for notifications' e-mails (see README, "Notifications and e-mail"); "" = none.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_from: str = ""
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout: int = 10
 
     def provider(self, name: str) -> ProviderConfig | None:
         return next((p for p in self.identity_providers if p.name == name), None)
@@ -264,4 +295,5 @@ class Settings:
             identity_providers=parse_providers(env.get("OIDC_PROVIDERS", ""), environment),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             signing_key=Path(env.get("PORTAL_SIGNING_KEY") or VAR / "portal-signing-key.pem"),
+            **_smtp(env),  # type: ignore[arg-type]
         )

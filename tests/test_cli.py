@@ -78,3 +78,21 @@ def test_verify_audit_detects_a_removed_entry(runner: CliRunner, client: TestCli
 
     with_db(settings, remove_middle)
     assert runner.invoke(main, ["verify-audit"]).exit_code == 1
+
+
+def test_moved_working_days_are_entered_listed_and_removed_from_the_shell(runner: CliRunner, settings) -> None:  # type: ignore[no-untyped-def]
+    from portal.cases.referral_models import WorkingDayOverride
+
+    added = runner.invoke(main, ["working-days", "add", "2026-03-07", "--working", "--note", "Decree PF-12"])
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(main, ["working-days", "add", "2026-03-12", "--rest"]).exit_code == 0
+    listed = runner.invoke(main, ["working-days", "list", "--year", "2026"])
+    assert "2026-03-07  working  Decree PF-12" in listed.output and "2026-03-12  rest" in listed.output
+    assert runner.invoke(main, ["working-days", "remove", "2026-03-12"]).exit_code == 0
+    assert runner.invoke(main, ["working-days", "remove", "2026-03-12"]).exit_code != 0
+    assert runner.invoke(main, ["working-days", "add", "7.3.2026", "--rest"]).exit_code != 0
+
+    async def days(session):  # type: ignore[no-untyped-def]
+        return {(r.day.isoformat(), r.working) for r in (await session.scalars(select(WorkingDayOverride))).all()}
+
+    assert with_db(settings, days) == {("2026-03-07", True)}

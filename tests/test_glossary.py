@@ -96,6 +96,7 @@ REQUIRED: list[tuple[re.Pattern[str], dict[str, str]]] = [
 # glossary's own "(job carving)".
 LATIN_IN_CYRILLIC = (
     *("SHA-256", "PDF", "HTMX", "OIDC", "UTC", "QR", "E-CASE", "E-IMZO", "OneID"),
+    *("CSV", "XLSX", "UTF-8", "JPEG", "PNG"),  # file formats, named so in every script
     *("job carving", "job crafting"),
 )
 _PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]+\))?[sd]|%%")

@@ -1,7 +1,7 @@
 """One open case per client at a time, held by the database (a partial unique index)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0016
 
 The case service refuses a second open case with a message linking the open one; this index holds
 the rule when two people open a case for the same client at the same moment.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

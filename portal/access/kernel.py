@@ -4,7 +4,9 @@ One object per request (a Litestar dependency), holding the session, the actor, 
 process's policy. It answers every "may I" (`allows`, the same answer the route guard and the
 templates get), reads one row or a list through the declared table's plan, and returns redacted
 views, never rows, writing the audit entry of every cross-tenant read inside the same call, so no
-area can forget either.
+area can forget either. A read may be narrowed to the clauses of one purpose (`purpose=`), and a
+party of a shared exchange (a referral's recipient) gets the row it takes part in for writing with
+`held`, as the owner gets its own with `own`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.access import audit, grants
 from portal.access.declare import declared
 from portal.access.guard import Actor
-from portal.access.policy import PolicyStore
+from portal.access.policy import PolicyStore, categories_of
 from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
+from portal.access.vocabulary import PARTY_CATEGORIES
 
 T = TypeVar("T")
 log = logging.getLogger("portal.access")
@@ -59,7 +62,13 @@ class Access:
         """May the actor `act` on `obj` in its own tenant (Casbin); fail closed."""
         return self.policy.allows(self.actor.user_id, self.actor.tenant_id, obj, act)
 
-    async def plan(self, model: type, act: str = "read") -> Plan:
+    def own_categories(self) -> frozenset[str]:
+        """The categories of its own tenant's clients the actor's roles there may read (need to know),
+        and the own fields of its tenant's exchanges (a referral it sent): whoever may act on an exchange
+        at all needs to see it."""
+        return categories_of(self.policy.roles(self.actor.user_id, self.actor.tenant_id)) | frozenset(PARTY_CATEGORIES)
+
+    async def plan(self, model: type, act: str = "read", purpose: str | None = None) -> Plan:
         shared = declared(model)
         await self._refresh()
         return Plan(
@@ -68,11 +77,13 @@ class Access:
             action=act,
             role_allows=self.allows(shared.obj, act),
             now=self.now,
+            purpose=purpose,
+            own_categories=self.own_categories(),
         )
 
-    async def find(self, model: type, row_id: int, act: str = "read") -> View | None:
-        """One row as the actor may see it (redacted, audited), or None."""
-        plan = await self.plan(model, act)
+    async def find(self, model: type, row_id: int, act: str = "read", purpose: str | None = None) -> View | None:
+        """One row as the actor may see it (redacted, audited), or None; `purpose` counts only its clauses."""
+        plan = await self.plan(model, act, purpose)
         # One row is decided straight from its grants, engagements and consents (a few indexed reads);
         # the list filter says the same of it (the property test holds the two equal).
         row = await self.session.get(model, row_id) if 0 < row_id < 2**31 else None
@@ -84,9 +95,9 @@ class Access:
         await self._audit(plan, [decision], "open")
         return redact(plan.shared, decision)
 
-    async def get(self, model: type, row_id: int, act: str = "read") -> View:
+    async def get(self, model: type, row_id: int, act: str = "read", purpose: str | None = None) -> View:
         """Like `find`, but a row the actor may not see is a 404: the answer never confirms it exists."""
-        view = await self.find(model, row_id, act)
+        view = await self.find(model, row_id, act, purpose)
         if view is None:
             raise NotFoundException
         return view
@@ -104,14 +115,35 @@ class Access:
             raise NotFoundException
         return row
 
-    async def scope(self, stmt: Select, model: type, act: str = "read", category: str | None = None) -> Select:
+    async def held(self, model: type[T], row_id: int, act: str) -> tuple[T, tuple[str, ...]]:
+        """A row of an exchange the actor's tenant owns or takes part in, for writing, with the party
+        columns that name the tenant ("own" for the owner); 404 for anyone else or without `act`."""
+        shared = declared(model)
+        await self._refresh()
+        if not self.allows(shared.obj, act) or not 0 < row_id < 2**31:
+            raise NotFoundException
+        row = await self.session.get(model, row_id)
+        if row is None:
+            raise NotFoundException
+        if getattr(row, shared.owner.key) == self.actor.tenant_id:
+            return row, ("own",)
+        parties = shared.parties_of(row, self.actor.tenant_id)
+        if not parties:
+            raise NotFoundException
+        return row, parties
+
+    async def scope(
+        self, stmt: Select, model: type, act: str = "read", category: str | None = None, purpose: str | None = None
+    ) -> Select:
         """Restrict a select of `model` to the rows the actor may `act` on (in `category`, or any)."""
-        plan = await self.plan(model, act)
+        plan = await self.plan(model, act, purpose)
         return stmt.where(plan.predicate(category))
 
-    async def visible(self, model: type, stmt: Select, act: str = "read", category: str | None = None) -> list[View]:
+    async def visible(
+        self, model: type, stmt: Select, act: str = "read", category: str | None = None, purpose: str | None = None
+    ) -> list[View]:
         """Run a select of `model` scoped to what the actor may see; redacted views, audited as a list."""
-        plan = await self.plan(model, act)
+        plan = await self.plan(model, act, purpose)
         rows = (await self.session.scalars(stmt.where(plan.predicate(category)))).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         await self._audit(plan, decisions, "list")
@@ -121,8 +153,11 @@ class Access:
         """Tenants a live clause lets see the actor's tenant's data for `purpose`."""
         return await grants.partners(self.session, self.actor.tenant_id, purpose, local_date(self.now))
 
-    async def record(self, action: str, object_type: str, object_id: Any, **detail: Any) -> None:
-        """Write the actor's change to the audit log, in the request's transaction (owner: its tenant)."""
+    async def record(
+        self, action: str, object_type: str, object_id: Any, *, owner: int | None = None, **detail: Any
+    ) -> None:
+        """Write the actor's change to the audit log, in the request's transaction; the owner is the actor's
+        tenant, or `owner` when a party changes another tenant's record (a recipient answering a referral)."""
         await audit.record(
             self.session,
             action=action,
@@ -130,7 +165,7 @@ class Access:
             object_id=object_id,
             actor_user_id=self.actor.user_id,
             actor_tenant_id=self.actor.tenant_id,
-            owner_tenant_id=self.actor.tenant_id,
+            owner_tenant_id=self.actor.tenant_id if owner is None else owner,
             detail=detail,
             now=self.now,
         )
@@ -156,7 +191,9 @@ class Access:
         for decision in decisions:
             if decision.cross_tenant:
                 row: Any = decision.row
-                detail = {"categories": sorted(decision.categories), "clauses": list(decision.sources)}
+                detail: dict[str, Any] = {"categories": sorted(decision.categories), "clauses": list(decision.sources)}
+                if decision.parties:
+                    detail["parties"] = list(decision.parties)
                 reads.append((plan.shared.obj, row.id, getattr(row, plan.shared.owner.key), detail))
         if reads:
             await audit.record_reads(

@@ -100,6 +100,7 @@ class ReadEntry:
     client_id: str | None
     categories: list[str]
     clauses: list[str]
+    parties: list[str] = field(default_factory=list)  # read as a party of the record (a referral's recipient)
 
 
 @dataclass
@@ -224,6 +225,7 @@ async def reads_of_our_clients(
             client_id=e.object_id,
             categories=list(e.detail.get("categories", [])),
             clauses=list(e.detail.get("clauses", [])),
+            parties=list(e.detail.get("parties", [])),
         )
         for e in entries
     ], older

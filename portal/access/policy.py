@@ -17,8 +17,10 @@ import casbin
 from casbin_async_sqlalchemy_adapter import Adapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
 from portal.access.models import CasbinRule, PolicyRevision
+from portal.access.vocabulary import CATEGORIES
 
 # What each role may do inside its own tenant: (role, object, action). The rows live in casbin_rule
 # (written by the seed and by `portal sync-roles`); this table is their source.
@@ -110,6 +112,30 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Need to know inside the own tenant: which data categories of its own tenant's clients (and of every
+# record declared about them) each role may read. Across tenants a clause decides; inside, the union
+# over the actor's roles in that tenant does. A role missing here reads no category at all.
+ROLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    # Administrators run the organisation's accounts and audit: who the clients are, no more.
+    "tenant_admin": ("identity", "contact"),
+    "case_manager": CATEGORIES,
+    "signatory": (),
+    # Case conferences: everything but the national number.
+    "coordinator": tuple(c for c in CATEGORIES if c != "pinfl"),
+    # An employer's HR: the person, the work recommendation, skills and work history to hire and adapt.
+    "employer_hr": ("identity", "pinfl", "contact", "disability", "education", "employment"),
+    # The labour inspection reviews refused referrals: who, the recommendation, the work history.
+    "inspector": ("identity", "disability", "employment"),
+    # Read-only staff: the facts of a case load, never assessments, notes, benefits or the PINFL.
+    "viewer": ("identity", "disability", "education", "employment"),
+}
+
+
+def categories_of(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The categories of the own tenant's clients that these roles may read, together."""
+    return frozenset(c for role in roles for c in ROLE_CATEGORIES.get(role, ()))
+
+
 def role_subject(role: str) -> str:
     return f"role:{role}"
 
@@ -143,11 +169,37 @@ class PolicyStore:
             await enforcer.load_policy()
             self.enforcer, self.loaded_revision = enforcer, current
 
+    def roles(self, user_id: int, tenant_id: int) -> tuple[str, ...]:
+        """The user's roles in one tenant, as the loaded policy holds them (none without a policy)."""
+        if self.enforcer is None:
+            return ()
+        found = self.enforcer.model.model["g"]["g"].rm.get_roles(user_subject(user_id), domain(tenant_id))
+        return tuple(sorted(r.removeprefix("role:") for r in found if r.startswith("role:")))
+
     def allows(self, user_id: int, tenant_id: int, obj: str, act: str) -> bool:
         """Fail closed: no enforcer, no policy, no grant."""
         if self.enforcer is None:
             return False
         return bool(self.enforcer.enforce(user_subject(user_id), domain(tenant_id), obj, act))
+
+
+def granted_pairs() -> frozenset[tuple[str, str]]:
+    """Every (object, action) some role is granted: what an audience of a notification may name."""
+    return frozenset(pair for grants in ROLE_GRANTS.values() for pair in grants)
+
+
+async def holders(session: AsyncSession, tenant_id: int, obj: str, act: str) -> list[int]:
+    """The users whose roles in the tenant grant (obj, act): the lines `allows` reads, joined in SQL
+    (a user's role lines "g" in the tenant, the role's grant lines "p"), to tell a whole audience."""
+    member, grant = aliased(CasbinRule), aliased(CasbinRule)
+    subjects = await session.scalars(
+        select(member.v0)
+        .join(grant, (grant.ptype == "p") & (grant.v0 == member.v1) & (grant.v1 == obj) & (grant.v2 == act))
+        .where(member.ptype == "g", member.v2 == domain(tenant_id))
+        .distinct()
+    )
+    prefix = user_subject(0)[:-1]
+    return sorted(int(s.removeprefix(prefix)) for s in subjects if s and s.startswith(prefix))
 
 
 async def current_revision(session: AsyncSession) -> int:

@@ -34,6 +34,7 @@ class View:
     categories: frozenset[str]
     fields: dict[str, SharedField] = field(default_factory=dict)
     reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
+    parties: tuple[str, ...] = ()  # the party columns that name the viewer's tenant (a referral's recipient...)
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -69,6 +70,7 @@ def redact(shared: Shared, decision: Decision) -> View:
         version=getattr(row, "version", None) if decision.own else None,
         categories=decision.categories,
         reasons=dict(decision.reasons),
+        parties=decision.parties,
     )
     for name, category in shared.fields.items():
         if category in decision.categories:

@@ -2,13 +2,23 @@
 that says which categories of one row the actor may see, and why.
 
 Inside its own tenant a user sees the tenant's rows when a role grants (obj, act) (Casbin RBAC with
-domains). Across tenants a row is visible when a live grant row ties the actor's tenant to the row's
+domains), and of them only the categories its roles there need to know (policy.ROLE_CATEGORIES); a
+row none of whose categories the roles may read is not seen at all. A table declared `own_only` is
+never read across tenants, whatever a clause says.
+
+Across tenants a row is visible when a live grant row ties the actor's tenant to the row's
 owner for one of the table's categories and the action, and the row's client meets the grant's
 conditions at `now`: engaged with the recipient when the grant's scope says so, and a consent for the
 grant's purpose given and not withdrawn when it requires one. Grant rows are written and removed in
 the same transaction as the agreement's activation, termination or supersession, and carry their
 window, so the database has the last word: nothing held in a worker's memory can keep a terminated,
 expired or withdrawn grant alive.
+
+A record that is itself an exchange between tenants (a referral) names party columns in its
+declaration: a tenant one of them names sees the record's party-category fields, as its owner's
+partner in that exchange, with no clause behind it; the clauses still decide every other category.
+A plan may also be narrowed to one purpose (a referral page shows what the clauses share for
+referrals, not what a case-conference clause shares).
 
 The list filter is a few semi-joins driven by the recipient's grant rows, whatever the number of
 clauses; the decision for the rows of a page (or for one row) reads those rows' grants, engagements
@@ -28,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.access import grants
 from portal.access.declare import Shared
 from portal.access.models import AccessGrant, Consent, Engagement
-from portal.access.vocabulary import PURPOSES
+from portal.access.vocabulary import PARTY_CATEGORIES, PURPOSES
 
 # Agreement windows are calendar dates in Uzbekistan (UTC+5, no daylight saving).
 TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")
@@ -72,6 +82,7 @@ class Decision:
     own: bool = False
     categories: frozenset[str] = frozenset()
     reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)  # category -> reasons
+    parties: tuple[str, ...] = ()  # the party columns naming the actor's tenant, when it sees the row as a party
 
     @property
     def cross_tenant(self) -> bool:
@@ -85,9 +96,13 @@ class Decision:
 DENIED = Decision(allowed=False)
 
 
-def _grants_in_force(tenant_id: int, action: str, today: date, categories: frozenset[str]) -> list[ColumnElement[bool]]:
-    """The recipient's well-formed grant rows for one action and these categories, live today."""
+def _grants_in_force(
+    tenant_id: int, action: str, today: date, categories: frozenset[str], purpose: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The recipient's well-formed grant rows for one action and these categories (and purpose), live today."""
+    narrowed = [] if purpose is None else [AccessGrant.purpose == purpose]
     return [
+        *narrowed,
         AccessGrant.recipient_tenant_id == tenant_id,
         AccessGrant.owner_tenant_id != tenant_id,
         AccessGrant.category.in_(sorted(categories)),
@@ -114,7 +129,9 @@ def _live_consents(tenant_id: int, now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-def shared_with(shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str]):  # type: ignore[no-untyped-def]
+def shared_with(  # type: ignore[no-untyped-def]
+    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str], purpose: str | None = None
+):
     """SQL true for a row of `shared` another tenant shares with `tenant_id` now, in one of the categories.
 
     Three indexable branches, each driven by the recipient's own grant rows: the owners that share all
@@ -124,7 +141,7 @@ def shared_with(shared: Shared, tenant_id: int, action: str, now: datetime, cate
     opens another owner's rows.
     """
     today = local_date(now)
-    live = _grants_in_force(tenant_id, action, today, categories)
+    live = _grants_in_force(tenant_id, action, today, categories, purpose)
     free_owners = select(AccessGrant.owner_tenant_id).where(
         *live, AccessGrant.scope == "all", AccessGrant.consent_required.is_(False)
     )
@@ -168,6 +185,10 @@ class Plan:
     action: str
     role_allows: bool  # the actor's roles allow (obj, action) at all
     now: datetime
+    purpose: str | None = None  # only clauses of this purpose count (None: any)
+    # Need to know inside the own tenant: the categories the actor's roles there may read (policy.py
+    # ROLE_CATEGORIES). Empty unless given, so a plan built without them shows nothing of its own.
+    own_categories: frozenset[str] = frozenset()
     rejected: dict[int, AccessGrant] = field(default_factory=dict)  # grant rows whose seal failed
 
     def categories(self, category: str | None) -> frozenset[str]:
@@ -179,8 +200,15 @@ class Plan:
         cats = self.categories(category)
         if not self.role_allows or not cats:
             return false()
-        theirs = shared_with(self.shared, self.tenant_id, self.action, self.now, cats)
-        return or_(self.shared.owner == self.tenant_id, theirs)
+        branches: list[ColumnElement[bool]] = []
+        if cats & self.own_categories:
+            branches.append(self.shared.owner == self.tenant_id)
+        if cats & set(PARTY_CATEGORIES):
+            branches.append(self.shared.party_predicate(self.tenant_id))
+        clause_cats = cats - set(PARTY_CATEGORIES)
+        if clause_cats and not self.shared.own_only:
+            branches.append(shared_with(self.shared, self.tenant_id, self.action, self.now, clause_cats, self.purpose))
+        return or_(*branches) if branches else false()
 
     async def decide(
         self, session: AsyncSession, rows: Iterable[object], category: str | None = None
@@ -192,18 +220,26 @@ class Plan:
         if not self.role_allows or not cats:
             return [DENIED for _ in rows]
         foreign = [r for r in rows if self._owner_of(r) != self.tenant_id]
-        matches = await self._matches(session, foreign, cats) if foreign else {}
+        if self.shared.own_only:
+            foreign = []
+        clause_cats = cats - set(PARTY_CATEGORIES)
+        party_cats = cats & set(PARTY_CATEGORIES)
+        matches = await self._matches(session, foreign, clause_cats) if foreign and clause_cats else {}
+        own_cats = cats & self.own_categories
         decisions = []
         for row in rows:
             if self._owner_of(row) == self.tenant_id:
-                decisions.append(Decision(allowed=True, row=row, own=True, categories=cats))
+                own = Decision(allowed=True, row=row, own=True, categories=own_cats) if own_cats else DENIED
+                decisions.append(own)
                 continue
-            found = matches.get(row.id)  # type: ignore[attr-defined]
-            if not found:
+            parties = self.shared.parties_of(row, self.tenant_id) if party_cats else ()
+            found = matches.get(row.id, {})  # type: ignore[attr-defined]
+            if not found and not parties:
                 decisions.append(DENIED)
                 continue
             reasons = {cat: tuple(_unique(rs)) for cat, rs in sorted(found.items())}
-            decisions.append(Decision(allowed=True, row=row, categories=frozenset(reasons), reasons=reasons))
+            seen = frozenset(reasons) | (party_cats if parties else frozenset())
+            decisions.append(Decision(allowed=True, row=row, categories=seen, reasons=reasons, parties=parties))
         return decisions
 
     def _owner_of(self, row: object) -> int:
@@ -224,7 +260,7 @@ class Plan:
             await session.scalars(
                 select(AccessGrant)
                 .where(
-                    *_grants_in_force(self.tenant_id, self.action, today, cats),
+                    *_grants_in_force(self.tenant_id, self.action, today, cats, self.purpose),
                     AccessGrant.owner_tenant_id.in_(owners),
                     AccessGrant.scope.in_(("all", "engaged")),
                 )

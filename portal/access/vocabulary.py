@@ -17,6 +17,11 @@ CATEGORIES = (
     "assessment",  # assessment and action plan
     "case_notes",
 )
+# The categories of a record that is itself an exchange between tenants (a referral and its review):
+# its own fields, seen by its parties (the tenants its declaration names in party columns). A clause
+# never grants one: a party sees the exchange because it takes part in it, and what it may see of
+# the client the exchange is about is still decided by the clauses, category by category.
+PARTY_CATEGORIES = ("referral",)
 ACTIONS = ("read", "comment")  # a "read and comment" clause grants both
 PURPOSES = ("referral", "case_conference", "job_matching", "monitoring")
 SCOPES = ("all", "engaged")  # all clients of the owner, or only those engaged with the recipient

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.access.kernel import Access
 from portal.access.sharing import local_date
 from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
+from portal.cases import consent_evidence
 from portal.cases.models import Client, Consent, Engagement
 from portal.i18n import gettext as _
 from portal.tenants.models import Tenant, User
@@ -108,9 +109,15 @@ async def close_engagement(access: Access, client_id: int, engagement_id: int) -
 
 
 async def give_consent(
-    access: Access, client_id: int, recipient_id: int, purpose: str, evidence: str
+    access: Access,
+    client_id: int,
+    recipient_id: int,
+    purpose: str,
+    evidence: str,
+    document: tuple[str, bytes] | None = None,
 ) -> dict[str, str]:
-    """Record the client's consent to share with one partner for one purpose (ZRU-547)."""
+    """Record the client's consent to share with one partner for one purpose (ZRU-547), with the signed
+    form (`document`: its file name and content) stored beside it; nothing is stored on any error."""
     client = await access.own(Client, client_id, "read")
     if not access.allows("consent", "manage"):
         raise LookupError(client_id)
@@ -122,20 +129,25 @@ async def give_consent(
         errors["purpose"] = _("Choose a purpose.")
     if not 3 <= len(evidence) <= 1000 or "\x00" in evidence:
         errors["evidence"] = _("Describe the written or electronic consent, e.g. the form number and date.")
-    if errors:
+    signed, problem = consent_evidence.check(*document) if document else (None, None)
+    if document is None:
+        problem = _("Attach the signed consent form (PDF, JPEG or PNG).")
+    if problem:
+        errors["document"] = problem
+    if errors or signed is None:
         return errors
-    access.session.add(
-        Consent(
-            client_id=client.id,
-            owner_tenant_id=access.actor.tenant_id,
-            recipient_tenant_id=recipient_id,
-            purpose=purpose,
-            evidence=evidence,
-            given_at=access.now,
-            given_recorded_by=access.actor.user_id,
-        )
+    consent = Consent(
+        client_id=client.id,
+        owner_tenant_id=access.actor.tenant_id,
+        recipient_tenant_id=recipient_id,
+        purpose=purpose,
+        evidence=evidence,
+        given_at=access.now,
+        given_recorded_by=access.actor.user_id,
     )
+    access.session.add(consent)
     await access.session.flush()
+    await consent_evidence.attach(access, consent, signed)
     await access.record("consent.give", "client", client.id, recipient=recipient_id, purpose=purpose)
     return {}
 

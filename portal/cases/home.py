@@ -11,6 +11,14 @@ from portal.access.guard import Actor
 from portal.access.kernel import Access
 from portal.access.policy import PolicyStore
 from portal.cases.models import Client
+from portal.cases.outreach_home import outreach_card as outreach  # noqa: F401 - the outreach list's card
+from portal.cases.work_home import (  # noqa: F401 - the cards of the work itself
+    caseload,
+    late_check_ins,
+    referrals_needing_attention,
+    referrals_to_answer,
+    review_queue,
+)
 from portal.home.card import Card, Link
 from portal.i18n import gettext as _
 from portal.i18n import ngettext

@@ -121,6 +121,14 @@ from portal.cases.case_models import (  # noqa: E402
     IntegrationAgreement,
     PlanMeasure,
 )
+from portal.cases.outreach_models import (  # noqa: E402
+    CASE_OUTCOMES,
+    VISIT_OUTCOMES,
+    ConsentEvidence,
+    OutreachImport,
+    OutreachPerson,
+    OutreachVisit,
+)
 from portal.cases.referral_models import (  # noqa: E402
     REFERRAL_KINDS,
     REFERRAL_STATES,
@@ -134,6 +142,7 @@ from portal.cases.referral_models import (  # noqa: E402
 
 __all__ = [
     "ASSESSMENT_DOMAINS",
+    "CASE_OUTCOMES",
     "CLOSURE_REASONS",
     "DISABILITY_GROUPS",
     "ENGAGEMENT_KINDS",
@@ -144,6 +153,7 @@ __all__ = [
     "REFERRAL_STATES",
     "REVIEW_OUTCOMES",
     "STAGES",
+    "VISIT_OUTCOMES",
     "WORK_READINESS",
     "ActionPlan",
     "Assessment",
@@ -154,8 +164,12 @@ __all__ = [
     "CheckIn",
     "Client",
     "Consent",
+    "ConsentEvidence",
     "Engagement",
     "IntegrationAgreement",
+    "OutreachImport",
+    "OutreachPerson",
+    "OutreachVisit",
     "Placement",
     "PlanMeasure",
     "Referral",

@@ -72,12 +72,17 @@ class Referral(TenantOwned, Model):
 
 
 class ReferralReview(TenantOwned, Model):
-    """The labour inspection's outcome on a refused or unanswered employer referral; tenant_id is the inspection."""
+    """The labour inspection's outcome on a refused or unanswered employer referral; tenant_id is the inspection.
+
+    The referral's sender and recipient are its parties (copied from the referral, so the kernel reads
+    who they are from the row itself)."""
 
     __tablename__ = "referral_reviews"
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), unique=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    sender_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    recipient_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     outcome: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -129,6 +134,50 @@ class WorkingDayOverride(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# The referral's own record is its parties' common record (category "referral"): the sender owns it,
+# the recipient and the reviewing inspection see it because they take part. What they may see of the
+# client stays the clauses' answer, read from the client's table (access.find(Client, ...)).
+REFERRALS = share(
+    "referral",
+    Referral,
+    owner=Referral.tenant_id,
+    client=Referral.client_id,
+    parties=(Referral.recipient_tenant_id, Referral.inspection_tenant_id),
+    party_since=Referral.sent_at,  # a draft is the sender's alone
+    fields=dict.fromkeys(
+        (
+            "case_id",
+            "client_id",
+            "recipient_tenant_id",
+            "inspection_tenant_id",
+            "kind",
+            "state",
+            "subject",
+            "message",
+            "sent_by",
+            "sent_at",
+            "answer_due_on",
+            "answered_at",
+            "answered_by",
+            "decline_reason",
+            "outcome_note",
+            "ended_at",
+            "previous_id",
+        ),
+        "referral",
+    ),
+)
+REFERRAL_REVIEWS = share(
+    "referral",
+    ReferralReview,
+    owner=ReferralReview.tenant_id,
+    client=ReferralReview.client_id,
+    parties=(ReferralReview.sender_tenant_id, ReferralReview.recipient_tenant_id),
+    fields=dict.fromkeys(
+        ("referral_id", "sender_tenant_id", "recipient_tenant_id", "outcome", "note", "recorded_by", "recorded_at"),
+        "referral",
+    ),
+)
 PLACEMENTS = share(
     "placement",
     Placement,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
 from portal.access import checks_text, permission
 from portal.access.redact import View
 from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
-from portal.cases import services
+from portal.cases import consent_evidence, services
 from portal.cases.models import DISABILITY_GROUPS, Client
 from portal.i18n import gettext as _
 from portal.i18n import lazy
@@ -39,8 +40,10 @@ async def _form_page(
 async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **extra: Any) -> Response:
     context: dict[str, Any] = {"client": view, "engagements": [], "consents": [], "partners": [], "recorders": {}}
     context["basis"] = None if view.own else await services.basis_of(access, view.id, view.owner_tenant_id)
+    shown = context["basis"].consents if context["basis"] else []
+    context["own_categories"] = access.own_categories()
     if view.own:
-        consents = await services.consents_of(access, view.id)
+        consents = shown = await services.consents_of(access, view.id)
         recorded = {c.given_recorded_by for c in consents} | {c.withdrawn_recorded_by for c in consents}
         context.update(
             engagements=await services.engagements_of(access, view.id),
@@ -49,6 +52,7 @@ async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **
             recorders=await services.user_names(access, {i for i in recorded if i}),
         )
     context.update(
+        evidence=await consent_evidence.summaries(access, [c.id for c in shown]),
         cases=await services.cases_of_client(access, view.id),
         notes=await services.notes_of(access, view.id),
         kinds=ENGAGEMENT_SOURCES,
@@ -169,6 +173,10 @@ class ConsentsController(Controller):
     @post("/", name="consent_give", opt=permission("consent", "manage"))
     async def give(self, request: Request, access: AccessDep, client_id: FromPath[int]) -> Response:
         form = await request.form()
+        upload = form.get("document")
+        document = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            document = (upload.filename, await upload.read(consent_evidence.MAX_BYTES + 1))
         try:
             errors = await services.give_consent(
                 access,
@@ -176,12 +184,30 @@ class ConsentsController(Controller):
                 _id(form.get("recipient")),
                 str(form.get("purpose", "")),
                 str(form.get("evidence", "")),
+                document,
             )
         except LookupError:
             raise NotFoundException from None
         if errors:
-            return await _detail_again(access, client_id, consent_errors=errors, consent_input=dict(form))
+            typed = {k: v for k, v in form.items() if isinstance(v, str)}
+            return await _detail_again(access, client_id, consent_errors=errors, consent_input=typed)
         return see_other(request, request.app.route_reverse("client", client_id=client_id) + "#consents")
+
+    @get("/{consent_id:int}/evidence", name="consent_evidence", opt=permission("client", "read"))
+    async def evidence(self, access: AccessDep, client_id: FromPath[int], consent_id: FromPath[int]) -> Response:
+        """The signed form, as an attachment of its checked type: never rendered inline by the browser."""
+        try:
+            found = await consent_evidence.download(access, client_id, consent_id)
+        except LookupError:
+            raise NotFoundException from None
+        return Response(
+            content=found.data,
+            media_type=found.content_type,
+            headers={
+                "Content-Disposition": consent_evidence.disposition(found.filename),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @post("/{consent_id:int}/withdraw", name="consent_withdraw", opt=permission("consent", "manage"))
     async def withdraw(

@@ -23,19 +23,19 @@ DEMO = [
     ("Oʻrinboyev Shahzod Akmal oʻgʻli", "male", "1994-03-12", "II", "inson", "ngo", ["referral"]),
     ("Karimova Dilfuza Rustam qizi", "female", "1988-07-02", "III", "inson", "ngo", ["referral"]),
     ("Yoqubov Ergash Hamid oʻgʻli", "male", "1979-11-23", "II", "inson", "mono", ["referral"]),
-    ("Gʻofurova Nilufar Bahrom qizi", "female", "1999-01-30", "III", "inson", "toqimachi", ["job_matching"]),
+    ("Gʻofurova Nilufar Bahrom qizi", "female", "1999-01-30", "III", "inson", "toqimachi", ["referral"]),
     ("Tursunov Jasur Olim oʻgʻli", "male", "2001-05-17", "III", "inson", "ngo", []),
     ("Rahimova Madina Anvar qizi", "female", "1992-09-09", "II", "inson", "mono", []),
     ("Qodirov Sanjar Ravshan oʻgʻli", "male", "1985-12-01", "I", "inson", None, []),
     ("Aliyeva Feruza Sobir qizi", "female", "1990-04-14", "III", "inson", None, []),
-    ("Xolmatov Bekzod Ilhom oʻgʻli", "male", "1996-08-21", "II", "inson", "toqimachi", ["job_matching"]),
+    ("Xolmatov Bekzod Ilhom oʻgʻli", "male", "1996-08-21", "II", "inson", "toqimachi", ["referral"]),
     ("Sodiqova Gulnoza Erkin qizi", "female", "1983-02-05", "III", "inson", None, []),
     ("Nazarov Otabek Shuhrat oʻgʻli", "male", "1998-10-10", "III", "inson", "ngo", ["referral"]),
     ("Mirzayeva Kamola Jamshid qizi", "female", "2000-06-28", "II", "inson", None, []),
     ("Ismoilov Doniyor Baxtiyor oʻgʻli", "male", "1987-03-03", "III", "inson", "mono", ["referral"]),
     ("Hamidova Zulfiya Nodir qizi", "female", "1975-12-19", "II", "inson", None, []),
     ("Abdullayev Sardor Umid oʻgʻli", "male", "1993-07-07", "III", "inson", None, []),
-    ("Usmonova Dilnoza Alisher qizi", "female", "1995-11-11", "III", "pes", "toqimachi", ["job_matching"]),
+    ("Usmonova Dilnoza Alisher qizi", "female", "1995-11-11", "III", "pes", "toqimachi", ["referral"]),
     ("Toshev Sherzod Ulugʻbek oʻgʻli", "male", "1989-01-25", "II", "pes", "mono", ["referral"]),
     ("Saidova Lola Abdurashid qizi", "female", "1997-02-14", "III", "pes", "ngo", ["referral"]),
     ("Sobirov Aziz Temur oʻgʻli", "male", "1991-09-30", "III", "pes", None, []),
@@ -45,7 +45,7 @@ DEMO = [
     ("Mamatov Rustam Hasan oʻgʻli", "male", "1978-04-27", "I", "pes", None, []),
     ("Rashidova Umida Shavkat qizi", "female", "1999-12-12", "III", "pes", "ngo", ["referral"]),
     ("Qosimov Javlon Akbar oʻgʻli", "male", "1994-06-06", "III", "pes", None, []),
-    ("Normatova Sevara Oybek qizi", "female", "1993-10-03", "II", "pes", "toqimachi", ["job_matching"]),
+    ("Normatova Sevara Oybek qizi", "female", "1993-10-03", "II", "pes", "toqimachi", ["referral"]),
     ("Yoʻldoshev Farrux Ikrom oʻgʻli", "male", "1990-02-22", "III", "pes", None, []),
     ("Boboyeva Nodira Salim qizi", "female", "1982-07-15", "II", "pes", None, []),
     ("Choriyev Elyor Maqsud oʻgʻli", "male", "2003-01-09", "III", "pes", "mono", ["referral"]),
@@ -153,6 +153,10 @@ async def seed_clients(session: AsyncSession, now: datetime) -> int:
 
 
 async def seed_demo_clients(session: AsyncSession) -> int:
+    from portal.cases.outreach_seed import seed_outreach
     from portal.db import utcnow
 
-    return await seed_clients(session, utcnow())
+    now = utcnow()
+    added = await seed_clients(session, now)
+    await seed_outreach(session, now)
+    return added

@@ -52,10 +52,38 @@ from portal.cases.facts import (
     user_names,
     withdraw_consent,
 )
+from portal.cases.inspection import QueueItem, record_review, review_queue
 from portal.cases.notes import add_note, notes_of
+from portal.cases.placements import Monitoring, PlacementLine, overdue_check_ins
+from portal.cases.referral_views import (
+    Deadline,
+    ReferralLine,
+    awaiting_answer,
+    due_soon,
+    referral_inbox,
+    sender_alerts,
+    sent_referrals,
+)
+from portal.cases.referrals import Refused, recipients
 from portal.cases.timeline import add_event, timeline_of
 
 __all__ = [
+    # referrals, their review and monitoring: what the dashboards call (each scoped through the kernel)
+    "Deadline",
+    "Monitoring",
+    "PlacementLine",
+    "QueueItem",
+    "ReferralLine",
+    "Refused",
+    "awaiting_answer",
+    "due_soon",
+    "overdue_check_ins",
+    "recipients",
+    "record_review",
+    "referral_inbox",
+    "review_queue",
+    "sender_alerts",
+    "sent_referrals",
     "Act",
     "Basis",
     "CaseAlreadyOpen",

@@ -51,10 +51,17 @@ class Registered:
 
 
 CARDS: list[Registered] = [
+    # What is due first: answers, reviews, a caseload's deadlines, late check-ins.
+    Registered(("referral", "review"), cases_home.review_queue),
+    Registered(("referral", "answer"), cases_home.referrals_to_answer),
+    Registered(("referral", "send"), cases_home.referrals_needing_attention),
+    Registered(("case", "update"), cases_home.caseload),
+    Registered(("placement", "manage"), cases_home.late_check_ins),
     Registered(("agreement", "sign"), partnership_home.awaiting_signature),
     Registered(("agreement", "draft"), partnership_home.drafts),
     Registered(("agreement", "list"), partnership_home.recent_or_ending),
     Registered(("client", "list"), cases_home.clients),
+    Registered(("outreach", "list"), cases_home.outreach),
     Registered(("audit", "view"), access_home.recent_reads),
     Registered(("user", "list"), users),
 ]

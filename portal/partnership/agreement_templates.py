@@ -240,10 +240,13 @@ PILOT = AgreementTemplate(
             for recipient, purpose in (
                 ("ngo", "referral"),
                 ("monocentre", "referral"),
-                ("employer", "job_matching"),
+                # The ministry's mechanism: a client referred to an employer's job, answered within 5 working days.
+                ("employer", "referral"),
                 ("job_carving_unit", "job_matching"),
             )
         ),
+        # A client of the INSON centre referred to the employment service's vacancies.
+        ClauseRule("inson", "pes", _REFERRAL_DATA, _READ, "referral"),
         ClauseRule(
             "inson",
             "pes",

@@ -10,13 +10,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.access.guard import Actor
 from portal.access.policy import PolicyStore
 from portal.db import utcnow
 from portal.partnership import services
 from portal.partnership.models import Agreement
 from portal.settings import ROOT
-from portal.tenants.models import Membership, Tenant, User
+from portal.tenants.models import Tenant
+from portal.tenants.services import actor_for
 
 OUTSIDER = "employer-chorsu-savdo"  # the demo's outsider: never a party to any agreement
 PILOT_PARTIES = (
@@ -41,27 +41,6 @@ SIGNATORIES = {
     "job-carving-tashkent": "carving.lead",
     "labour-inspection-tashkent": "inspection.head",
 }
-
-
-async def actor_for(session: AsyncSession, login: str, tenant_slug: str) -> Actor:
-    """The demo user acting for the tenant, with their roles there."""
-    row = (
-        await session.execute(
-            select(User, Membership)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(User.login == login, Tenant.slug == tenant_slug)
-        )
-    ).one()
-    user, membership = row
-    return Actor(
-        user_id=user.id,
-        login=user.login,
-        full_name=user.full_name,
-        tenant_id=membership.tenant_id,
-        session_id="seed",
-        roles=tuple(membership.roles),
-    )
 
 
 async def _tenants(session: AsyncSession, slugs: tuple[str, ...]) -> list[Tenant]:

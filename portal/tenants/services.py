@@ -41,6 +41,7 @@ from portal.tenants.users import (
     PasswordForm,
     TenantUser,
     UserForm,
+    actor_for,
     change_password,
     clear_sign_in_delay,
     create_tenant_user,
@@ -52,6 +53,7 @@ from portal.tenants.users import (
 )
 
 __all__ = [
+    "actor_for",
     "LOGIN_RE",
     "MIN_PASSWORD",
     "EditConflict",

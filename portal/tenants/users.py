@@ -302,3 +302,24 @@ async def change_password(session: AsyncSession, actor: Actor, form: PasswordFor
         now=now,
     )
     return True
+
+
+async def actor_for(session: AsyncSession, login: str, tenant_slug: str) -> Actor:
+    """The user `login` acting for the tenant `tenant_slug`, with their roles there (seeds and commands
+    act as a named person, never as nobody)."""
+    user, membership = (
+        await session.execute(
+            select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(User.login == login, Tenant.slug == tenant_slug)
+        )
+    ).one()
+    return Actor(
+        user_id=user.id,
+        login=user.login,
+        full_name=user.full_name,
+        tenant_id=membership.tenant_id,
+        session_id="seed",
+        roles=tuple(membership.roles),
+    )

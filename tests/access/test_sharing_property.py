@@ -1,6 +1,8 @@
 """For random agreements, clauses, engagements, consents, clients and clocks, `authorize` and the
-list filter agree for every row, and both agree with a plain reading of the rules — for each of two
-declared shared tables (clients, and case notes about them), through the same kernel code."""
+list filter agree for every row, and both agree with a plain reading of the rules — for each of the
+declared shared tables tried here (clients, case notes about them, and referrals and their reviews,
+which their parties see by their party columns), through the same kernel code; a read narrowed to
+one purpose counts only that purpose's clauses."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from sqlalchemy import delete, select
 
 from portal.access.kernel import Access
 from portal.access.models import AccessGrant
-from portal.access.policy import PolicyStore
-from portal.cases.models import FIELD_CATEGORIES, CaseNote, Client
+from portal.access.policy import ROLE_CATEGORIES, PolicyStore
+from portal.access.vocabulary import PARTY_CATEGORIES
+from portal.cases.models import FIELD_CATEGORIES, Case, CaseNote, Client, Referral, ReferralReview
 from portal.db import make_engine, make_sessionmaker
 from portal.partnership.models import CATEGORIES, VERSION_STATUSES, Agreement
 from tests.access import kernel_calls as sharing
@@ -76,6 +79,8 @@ class World:
     consents: list[tuple[int, int, str, int, int | None]]  # client, recipient, purpose, given, withdrawn
     now_day: int
     now_hour: int
+    # client, recipient, inspection (or None), sent; the review's owner (or None)
+    referrals: list[tuple[int, int, int | None, bool, int | None]] = ()  # type: ignore[assignment]
 
 
 world_st = st.integers(min_value=1, max_value=4).flatmap(
@@ -101,6 +106,16 @@ world_st = st.integers(min_value=1, max_value=4).flatmap(
         ),
         now_day=day,
         now_hour=st.integers(min_value=0, max_value=23),
+        referrals=st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                tenant_index,
+                st.one_of(st.none(), tenant_index),
+                st.booleans(),
+                st.one_of(st.none(), tenant_index),
+            ),
+            max_size=3,
+        ),
     )
 )
 
@@ -110,13 +125,21 @@ CLIENT_CATEGORIES = frozenset(FIELD_CATEGORIES.values())
 
 
 def expected(
-    world: World, tenants: list[int], reader: int, client: int, holds: frozenset[str] | None = None
+    world: World,
+    tenants: list[int],
+    reader: int,
+    client: int,
+    holds: frozenset[str] | None = None,
+    purpose: str | None = None,
+    roles: tuple[str, ...] = ("case_manager",),
 ) -> set[str]:
-    """The rules read plainly: which categories of `client` the reader's tenant may read."""
+    """The rules read plainly: which categories of `client` the reader may read (its own tenant's
+    clients: what its roles there need to know; another's: what the clauses share)."""
     holds = CLIENT_CATEGORIES if holds is None else holds
     owner = world.clients[client]
     if owner == reader:
-        return set(holds)
+        # Need to know: what its roles give; its own exchanges' fields to whoever may act on them.
+        return {c for c in holds if c in PARTY_CATEGORIES or any(c in ROLE_CATEGORIES.get(role, ()) for role in roles)}
     now = BASE + timedelta(days=world.now_day, hours=world.now_hour)
     today = sharing.local_date(now)
     base = BASE.date()
@@ -128,6 +151,8 @@ def expected(
             continue
         for clause in agreement["clauses"]:
             if clause["owner"] != owner or clause["recipient"] != reader:
+                continue
+            if purpose is not None and clause["purpose"] != purpose:
                 continue
             if clause["ends_on"] is not None and not today <= base + timedelta(days=clause["ends_on"]):
                 continue
@@ -165,10 +190,105 @@ async def check_notes(session, policy, actor, now, notes, world, tenants, reader
     decisions = {d.row.id: d for d in await plan.decide(session, rows) if d.allowed}
     assert set(decisions) == listed
     for index, note in enumerate(notes):
-        should = expected(world, tenants, reader, index, frozenset({"case_notes"}))
+        should = expected(world, tenants, reader, index, frozenset({"case_notes"}), actor.roles)
         assert (note.id in listed) == bool(should), (actor.login, note.id)
         if note.id in decisions:
             assert decisions[note.id].categories == frozenset(should)
+
+
+def referral_seen(world: World, reader: int, index: int) -> bool:
+    """A referral's parties see it: its sender always, its recipient and inspection once it is sent."""
+    client, recipient, inspection, sent, _review = world.referrals[index]
+    return world.clients[client] == reader or (sent and reader in (recipient, inspection))
+
+
+def review_seen(world: World, reader: int, index: int) -> bool:
+    """A review's owner (the inspection that wrote it) and the referral's sender and recipient see it."""
+    client, recipient, _inspection, _sent, owner = world.referrals[index]
+    return reader in (owner, world.clients[client], recipient)
+
+
+async def check_party_tables(session, policy, actor, now, referrals, reviews, world, reader) -> None:  # type: ignore[no-untyped-def]
+    """Referrals and reviews: listed exactly when decided visible, as their parties, with only their own category."""
+    access = Access(session, policy, actor, now)
+    for model, rows, seen in ((Referral, referrals, referral_seen), (ReferralReview, reviews, review_seen)):
+        ids = [r.id for r in rows if r is not None]
+        listed = set(
+            (await session.scalars(await access.scope(select(model.id).where(model.id.in_(ids)), model))).all()
+        )
+        plan = await access.plan(model)
+        decided = await plan.decide(session, (await session.scalars(select(model).where(model.id.in_(ids)))).all())
+        allowed = {d.row.id: d for d in decided if d.allowed}
+        assert set(allowed) == listed, (model.__name__, actor.login)
+        for index, row in enumerate(rows):
+            if row is None:
+                continue
+            assert (row.id in listed) == seen(world, reader, index), (model.__name__, actor.login, index)
+            if row.id in allowed:
+                assert allowed[row.id].categories == frozenset({"referral"})
+
+
+async def check_purpose(session, policy, actor, now, ids, world, tenants, reader) -> None:  # type: ignore[no-untyped-def]
+    """A read narrowed to the referral purpose sees what that purpose's clauses share, nothing more."""
+    access = Access(session, policy, actor, now)
+    listed = set(
+        (
+            await session.scalars(
+                await access.scope(select(Client.id).where(Client.id.in_(ids)), Client, purpose="referral")
+            )
+        ).all()
+    )
+    plan = await access.plan(Client, purpose="referral")
+    decided = await plan.decide(session, (await session.scalars(select(Client).where(Client.id.in_(ids)))).all())
+    allowed = {d.row.id: d for d in decided if d.allowed}
+    assert set(allowed) == listed
+    for index, cid in enumerate(ids):
+        should = expected(world, tenants, reader, index, purpose="referral")
+        assert (cid in listed) == bool(should), (actor.login, cid)
+        if cid in allowed:
+            assert allowed[cid].categories == frozenset(should)
+
+
+async def add_referrals(session, world: World, tenants: list[int], clients: list) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+    """One case per referred client, and the world's referrals and reviews (None where a row cannot be)."""
+    cases: dict[int, Case] = {}
+    referrals: list = []
+    reviews: list = []
+    for client_index, recipient, inspection, sent, review_owner in world.referrals:
+        client = clients[client_index]
+        if client_index not in cases:
+            cases[client_index] = Case(tenant_id=client.tenant_id, client_id=client.id, opened_on=BASE.date())
+            session.add(cases[client_index])
+            await session.flush()
+        referral = Referral(
+            tenant_id=client.tenant_id,
+            case_id=cases[client_index].id,
+            client_id=client.id,
+            recipient_tenant_id=tenants[recipient],
+            inspection_tenant_id=None if inspection is None else tenants[inspection],
+            kind="employer_job",
+            state="sent" if sent else "draft",
+            sent_at=BASE if sent else None,
+        )
+        session.add(referral)
+        await session.flush()
+        referrals.append(referral)
+        if review_owner is None:
+            reviews.append(None)
+            continue
+        review = ReferralReview(
+            tenant_id=tenants[review_owner],
+            referral_id=referral.id,
+            client_id=client.id,
+            sender_tenant_id=client.tenant_id,
+            recipient_tenant_id=tenants[recipient],
+            outcome="hire_agreed",
+            recorded_at=BASE,
+        )
+        session.add(review)
+        reviews.append(review)
+    await session.flush()
+    return referrals, reviews
 
 
 async def check(url: str, policy_model, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -226,6 +346,7 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
                     given_at=BASE + timedelta(days=g),
                     withdrawn_at=None if w is None else BASE + timedelta(days=g + w),
                 )
+            referrals, reviews = await add_referrals(session, world, tenants, clients)
             await session.commit()
             now = BASE + timedelta(days=world.now_day, hours=world.now_hour)
             ids = [c.id for c in clients]
@@ -233,7 +354,7 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
                 for login, slug in READERS.items():
                     reader = SLUGS.index(slug)
                     actor = await actor_for(session, login)
-                    want = {cid: expected(world, tenants, reader, i) for i, cid in enumerate(ids)}
+                    want = {cid: expected(world, tenants, reader, i, roles=actor.roles) for i, cid in enumerate(ids)}
                     for category in (None, *CATEGORIES):
                         stmt = await sharing.scope(
                             select(Client.id).where(Client.id.in_(ids)),
@@ -264,6 +385,8 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
                             assert decision.categories == frozenset(should), (login, cid, category)
                             assert decision.allowed == bool(should)
                     await check_notes(session, policy, actor, now, notes, world, tenants, reader)
+                    await check_party_tables(session, policy, actor, now, referrals, reviews, world, reader)
+                    await check_purpose(session, policy, actor, now, ids, world, tenants, reader)
             finally:
                 await session.execute(delete(Client).where(Client.id.in_(ids)))
                 await session.execute(delete(Agreement).where(Agreement.id.in_(agreement_ids)))
@@ -304,6 +427,7 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
         consents=[(0, 2, "referral", -5, None), (1, 2, "referral", -5, None)],
         now_day=0,
         now_hour=10,
+        referrals=[(0, 2, 4, True, 4), (1, 2, None, False, None), (0, 3, None, True, None)],
     )
 )
 def test_authorize_and_the_list_filter_agree_with_the_rules_for_random_worlds(settings, world: World) -> None:  # type: ignore[no-untyped-def]

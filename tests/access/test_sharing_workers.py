@@ -197,6 +197,7 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
                 "evidence": "Written consent form no. 9",
                 "_csrf_token": owner.cookies["portal_csrf"],
             },
+            files={"document": ("consent-9.pdf", b"%PDF-1.4\n% signed form\n", "application/pdf")},
         )
         assert given.status_code == 303
         assert _within_a_second(partner, f"/clients/{client_id}", 200)

@@ -140,6 +140,34 @@ def case_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
     yield "cases"
 
 
+def outreach_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
+    """The social worker's outreach list, its import (a file with a bad row: nothing changes on the
+    shared portal) and a person's page with a visit refused for its missing outcome."""
+    page.goto(f"{portal.url}/outreach")
+    yield "outreach list"
+    page.goto(f"{portal.url}/outreach/columns")
+    yield "outreach columns"
+    page.goto(f"{portal.url}/outreach/imports")
+    yield "outreach import"
+    bad = "pinfl;full_name;birth_date;mahalla;disability_group;work_recommendation\n123;X;1990-13-01;Minor;IV;\n"
+    page.locator("#file").set_input_files(files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("#import-progress table")).to_be_visible(timeout=30_000)
+    yield "outreach import with bad rows"
+    page.goto(f"{portal.url}/outreach/imports")
+    page.locator("#file").set_input_files(files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": b"%PDF-1.4"}])
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("#file-error")).to_be_visible()
+    yield "outreach import refused"
+    page.goto(f"{portal.url}/outreach")
+    person = page.locator("main a[href^='/outreach/persons/']").first.get_attribute("href")
+    page.goto(f"{portal.url}{person}")
+    yield "outreach person"
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("#outcome-error")).to_be_visible()
+    yield "outreach visit with errors"
+
+
 def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[], Page]) -> Iterator[str]:
     """Opens each page in turn and yields its description once it is on screen."""
     page.goto(f"{portal.url}/login")
@@ -152,7 +180,7 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
     page.goto(f"{portal.url}/no-such-page")
     yield "404 for a stranger"
 
-    for persona in ["pes.admin", "pes.case", "pes.sign", "coordinator", "toqimachi.hr", "inspector"]:
+    for persona in ["pes.admin", "pes.case", "pes.sign", "coordinator", "toqimachi.hr", "inspector", "inson.social"]:
         page = new_page()
         sign_in(page, portal, persona)
         yield f"dashboard of {persona}"
@@ -163,6 +191,8 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
             yield from case_pages(page, portal)
         if persona == "pes.sign":
             yield from password_pages(page, portal)
+        if persona == "inson.social":
+            yield from outreach_pages(page, portal)
         if persona != "pes.admin":
             continue
         page.goto(f"{portal.url}/agreements")

@@ -212,6 +212,7 @@ def test_consent_withdrawal_on_the_page_ends_the_partners_access_at_once(client,
                 "purpose": "referral",
                 "evidence": "Written consent form no. 77",
             },
+            files={"document": ("consent-77.pdf", b"%PDF-1.4\n% signed form\n", "application/pdf")},
         ).status_code
         == 303
     )

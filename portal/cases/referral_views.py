@@ -1,0 +1,182 @@
+"""What the referral pages and the dashboards read: one referral with its client (as the clauses
+share it for the referral's purpose), the lists of referrals sent and received, and the small
+summaries the dashboards show. Every read goes through the kernel; every deadline is derived from
+the clock and the working-day calendar on each read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from portal.access.kernel import Access
+from portal.access.redact import View
+from portal.access.sharing import local_date
+from portal.cases import calendar
+from portal.cases.facts import user_names
+from portal.cases.inspection import review_of
+from portal.cases.models import Client, Referral
+from portal.cases.referral_rules import KINDS, allowed_actions
+from portal.cases.referrals import facts_of, tenant_names
+
+OPEN_STATES = ("sent", "accepted", "in_progress")
+ALL_RECEIVED = ("sent", "accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The answer's deadline as of today: the last day, and how near or past it is."""
+
+    due_on: date
+    working_days_left: int  # working days after today up to the due day
+    overdue: bool
+    due_soon: bool  # due today or on the next working day
+    days_late: int  # calendar days past the due day
+
+
+def deadline(cal: calendar.WorkingCalendar, state: str, due_on: date | None, today: date) -> Deadline | None:
+    """Only a sent, unanswered referral with a due day has a running deadline."""
+    if state != "sent" or due_on is None:
+        return None
+    left = cal.working_days_left(today, due_on)
+    overdue = today > due_on
+    return Deadline(
+        due_on=due_on,
+        working_days_left=left,
+        overdue=overdue,
+        due_soon=not overdue and left <= calendar.DUE_SOON_WORKING_DAYS,
+        days_late=(today - due_on).days if overdue else 0,
+    )
+
+
+@dataclass
+class ReferralPage:
+    referral: View
+    parties: tuple[str, ...]  # ("own",) for the sender, else the party columns naming the actor's tenant
+    actions: list[str]
+    client: View | None  # what the actor may see of the client, for the referral's purpose
+    review: View | None
+    deadline: Deadline | None
+    tenants: dict[int, dict[str, str]]
+    users: dict[int, str]
+    again_id: int | None  # the referral that sent this one again
+    version: int  # the referral's version, for the action forms (a change meanwhile is refused)
+
+
+async def referral_page(access: Access, referral_id: int) -> ReferralPage:
+    """One referral as the actor may see it; a 404 for anyone but its parties (a draft: its sender only)."""
+    view = await access.get(Referral, referral_id, "read")
+    row, parties = await access.held(Referral, referral_id, "read")
+    today = local_date(access.now)
+    facts = await facts_of(access, row)
+    purpose = KINDS[row.kind].purpose if row.kind in KINDS else "referral"
+    client = await access.find(Client, row.client_id, "read", purpose=None if view.own else purpose)
+    cal = await calendar.load(access.session, today.year)
+    again = await access.session.scalar(
+        select(Referral.id).where(Referral.previous_id == row.id, Referral.tenant_id == access.actor.tenant_id)
+    )
+    review = await review_of(access, row.id)
+    user_ids = {row.sent_by, row.answered_by} | ({review.value("recorded_by", None)} if review else set())
+    return ReferralPage(
+        referral=view,
+        parties=parties,
+        actions=allowed_actions(row, parties, today, access.allows, facts),
+        client=client,
+        review=review,
+        deadline=deadline(cal, row.state, row.answer_due_on, today),
+        tenants=await tenant_names(access, {row.tenant_id, row.recipient_tenant_id, row.inspection_tenant_id}),
+        users=await user_names(access, {i for i in user_ids if i}),
+        again_id=again,
+        version=row.version,
+    )
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    """One referral in a list or on a dashboard: what it is, between whom, and its deadline."""
+
+    id: int
+    kind: str
+    subject: str
+    state: str
+    sender_id: int
+    recipient_id: int
+    sent_at: datetime | None
+    deadline: Deadline | None
+    own: bool
+
+
+def _line(view: View, cal: calendar.WorkingCalendar, today: date) -> ReferralLine:
+    return ReferralLine(
+        id=view.id,
+        kind=view.value("kind"),
+        subject=view.value("subject"),
+        state=view.value("state"),
+        sender_id=view.owner_tenant_id,
+        recipient_id=view.value("recipient_tenant_id"),
+        sent_at=view.value("sent_at", None),
+        deadline=deadline(cal, view.value("state"), view.value("answer_due_on", None), today),
+        own=view.own,
+    )
+
+
+async def _lines(access: Access, stmt) -> list[ReferralLine]:  # type: ignore[no-untyped-def]
+    today = local_date(access.now)
+    cal = await calendar.load(access.session, today.year)
+    views = await access.visible(Referral, stmt.limit(LIST_LIMIT), category="referral")
+    return [_line(v, cal, today) for v in views]
+
+
+async def case_referrals(access: Access, case_id: int) -> list[ReferralLine]:
+    """The referrals of one of the actor's own cases, newest first."""
+    stmt = select(Referral).where(Referral.case_id == case_id, Referral.tenant_id == access.actor.tenant_id)
+    return await _lines(access, stmt.order_by(Referral.id.desc()))
+
+
+async def sent_referrals(access: Access) -> list[ReferralLine]:
+    """The referrals the actor's organisation drafted or sent, newest first."""
+    stmt = select(Referral).where(Referral.tenant_id == access.actor.tenant_id)
+    return await _lines(access, stmt.order_by(Referral.id.desc()))
+
+
+async def referral_inbox(access: Access, states: tuple[str, ...] = OPEN_STATES) -> list[ReferralLine]:
+    """Referrals addressed to the actor's organisation (sent, accepted, in progress by default), the nearest
+    deadline first: a recipient's inbox with the time left to answer."""
+    stmt = select(Referral).where(
+        Referral.recipient_tenant_id == access.actor.tenant_id,
+        Referral.tenant_id != access.actor.tenant_id,
+        Referral.state.in_(states),
+    )
+    lines = await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id))
+    return sorted(lines, key=lambda line: (line.state != "sent", line.deadline is None, line.id))
+
+
+async def awaiting_answer(access: Access) -> list[ReferralLine]:
+    """An employer's referrals still awaiting its answer, the nearest deadline first."""
+    return await referral_inbox(access, ("sent",))
+
+
+async def sender_alerts(access: Access) -> list[ReferralLine]:
+    """The sender's referrals that need its attention: refused, or unanswered past the deadline."""
+    today = local_date(access.now)
+    stmt = select(Referral).where(
+        Referral.tenant_id == access.actor.tenant_id,
+        or_(Referral.state == "declined", (Referral.state == "sent") & (Referral.answer_due_on < today)),
+    )
+    return await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id.desc()))
+
+
+async def due_soon(access: Access) -> list[ReferralLine]:
+    """Answers due today or on the next working day, sent by the actor's organisation or addressed to it."""
+    me = access.actor.tenant_id
+    stmt = select(Referral).where(
+        Referral.state == "sent",
+        Referral.answer_due_on.is_not(None),
+        Referral.answer_due_on >= local_date(access.now),
+        or_(Referral.tenant_id == me, Referral.recipient_tenant_id == me),
+    )
+    lines = await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id))
+    return [line for line in lines if line.deadline is not None and line.deadline.due_soon]

@@ -1,0 +1,1 @@
+"""Notifications: the in-app inbox, derived reminders and the e-mail outbox."""

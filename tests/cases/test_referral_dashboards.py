@@ -1,0 +1,69 @@
+"""The summaries the dashboards show, read through the kernel for each organisation: a recipient's
+inbox with time left, an employer's referrals awaiting an answer, the inspection's queue, the
+sender's refused and overdue referrals, answers due soon, overdue check-ins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from portal.access.kernel import Access
+from portal.cases import services
+from tests.cases.referral_world import MONDAY, act, build, draft
+from tests.conftest import login, post_form, with_db
+from tests.factories import actor_for
+from tests.partnership.factories import policy_of
+
+TUESDAY_10 = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+THURSDAY_12 = datetime(2026, 3, 12, 5, 0, tzinfo=UTC)
+
+
+def read(settings, login_name: str, now: datetime, call):  # type: ignore[no-untyped-def]
+    async def work(session):  # type: ignore[no-untyped-def]
+        access = Access(session, await policy_of(session), await actor_for(session, login_name), now)
+        return await call(access)
+
+    return with_db(settings, work)
+
+
+def test_each_dashboard_summary_shows_its_organisation_what_is_due(settings, app, client, make_client) -> None:  # type: ignore[no-untyped-def]
+    app.state.clock = lambda: MONDAY
+    world = build(settings)
+    login(client, "inson.social")
+    silent = draft(client, world, subject="Cutter")
+    refused = draft(client, world, subject="Packer")
+    for rid in (silent, refused):
+        act(client, rid, "send", who="sender")
+    hr = make_client()
+    hr.app.state.clock = lambda: MONDAY
+    login(hr, "toqimachi.hr")
+    act(hr, refused, "decline", "No vacancy left on this shift")
+
+    inbox = read(settings, "toqimachi.hr", MONDAY, services.referral_inbox)
+    assert [(line.subject, line.deadline.working_days_left) for line in inbox] == [("Cutter", 5)]
+    assert [line.id for line in read(settings, "toqimachi.hr", MONDAY, services.awaiting_answer)] == [silent]
+    assert read(settings, "toqimachi.hr", TUESDAY_10, services.due_soon)[0].id == silent
+    assert [line.id for line in read(settings, "inson.social", TUESDAY_10, services.due_soon)] == [silent]
+    assert read(settings, "inson.social", MONDAY, services.due_soon) == []
+    assert [line.id for line in read(settings, "inson.social", MONDAY, services.sender_alerts)] == [refused]
+    assert {line.id for line in read(settings, "inson.social", THURSDAY_12, services.sender_alerts)} == {
+        silent,
+        refused,
+    }
+    queue = read(settings, "inspector", THURSDAY_12, services.review_queue)
+    assert {(item.referral.id, item.refused, item.days_late) for item in queue} == {
+        (silent, False, 2),
+        (refused, True, 0),
+    }
+    assert read(settings, "ngo.worker", THURSDAY_12, services.referral_inbox) == []
+    assert read(settings, "outsider.hr", THURSDAY_12, services.review_queue) == []
+
+    made = post_form(
+        client,
+        f"/cases/{world.case_id}/placements",
+        {"employer_name": "Chorsu bozori", "job_title": "Seller", "start_date": "2026-03-02"},
+    )
+    assert made.status_code == 303
+    assert read(settings, "inson.social", MONDAY, services.overdue_check_ins) == []
+    overdue = read(settings, "inson.social", datetime(2026, 5, 5, 5, 0, tzinfo=UTC), services.overdue_check_ins)
+    assert [m.month for m in overdue[0].monitoring.overdue] == [1, 2]
+    assert read(settings, "toqimachi.hr", datetime(2026, 5, 5, 5, 0, tzinfo=UTC), services.overdue_check_ins) == []
