@@ -74,6 +74,72 @@ def client_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
     yield "client edit"
 
 
+def case_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
+    """A case of the employment office: opened from its client's page on the first run (the later
+    languages' runs find it open), each of its forms empty and with errors, a plan saved meanwhile in
+    another tab (the conflict page), and a second case closed (its addendum form)."""
+    page.goto(f"{portal.url}/clients")
+    hrefs = page.locator("main a[href^='/clients/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    clients = [h for h in hrefs if re.fullmatch(r"/clients/\d+", h)]
+    case_urls = []
+    for href in clients[:2]:
+        page.goto(f"{portal.url}{href}")
+        existing = page.locator("#cases a[href^='/cases/']")
+        if existing.count():
+            case_urls.append(f"{portal.url}{existing.first.get_attribute('href')}")
+        else:
+            page.locator("#cases form button").click()
+            page.wait_for_url(re.compile(r".*/cases/\d+$"))
+            case_urls.append(page.url)
+    yield "client with a case"
+    page.goto(case_urls[0])
+    yield "case"
+    page.goto(f"{case_urls[0]}/assessment")
+    yield "needs assessment"
+    page.locator("main form.stacked button.primary").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    yield "needs assessment with errors"
+    page.goto(f"{case_urls[0]}/plan")
+    yield "action plan"
+    page.locator("#goal").fill("")
+    page.locator("#m-0-kind").select_option("counselling")
+    page.locator("main form.stacked button.primary").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    yield "action plan with errors"
+    page.goto(f"{case_urls[0]}/plan")
+    other = page.context.new_page()
+    other.goto(f"{case_urls[0]}/plan")
+    other.locator("#goal").fill("A job near home")
+    other.locator("main form.stacked button.primary").click()
+    other.wait_for_url(re.compile(r".*/cases/\d+(#plan)?$"))
+    other.close()
+    page.locator("#goal").fill("A job as a seamstress")
+    page.locator("main form.stacked button.primary").click()
+    expect(page.locator("#theirs")).to_be_visible()
+    yield "action plan saved meanwhile"
+    page.goto(f"{case_urls[0]}/agreement")
+    yield "labour-integration agreement"
+    page.locator("#terms").fill("")
+    page.locator("main form.stacked button.primary").first.click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    yield "labour-integration agreement with errors"
+    page.goto(f"{case_urls[0]}/closure")
+    yield "case closure"
+    page.locator("main form.stacked button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    yield "case closure with errors"
+    page.goto(case_urls[1])
+    if page.locator("a[href$='/closure']").count():
+        page.goto(f"{case_urls[1]}/closure")
+        page.locator("#reason").check()
+        page.locator("#summary").fill("Found work on their own; nothing more to do.")
+        page.locator("main form.stacked button[type=submit]").click()
+        page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    yield "closed case"
+    page.goto(f"{portal.url}/cases")
+    yield "cases"
+
+
 def outreach_pages(page: Page, portal: ServedPortal) -> Iterator[str]:
     """The social worker's outreach list, its import (a file with a bad row: nothing changes on the
     shared portal) and a person's page with a visit refused for its missing outcome."""
@@ -122,6 +188,7 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
             page.goto(f"{portal.url}/admin/users")
             yield "403 for a case manager"
             yield from client_pages(page, portal)
+            yield from case_pages(page, portal)
         if persona == "pes.sign":
             yield from password_pages(page, portal)
         if persona == "inson.social":

@@ -26,6 +26,7 @@ from typing import Any
 from litestar.testing import TestClient
 from sqlalchemy import select
 
+from portal.access.declare import all_declared
 from portal.access.sharing import local_date
 from portal.cases.models import FIELD_CATEGORIES
 from portal.db import utcnow
@@ -88,6 +89,7 @@ async def add_private_objects(session) -> None:  # type: ignore[no-untyped-def]
         await services.add_comment(
             session, ngo, memorandum.id, "Sharoit plus izohi memorandum haqida", now, policy=policy
         )
+    await add_private_cases(session, tenants, now)
     admins = (await session.execute(select(User.id, User.login))).all()
     for tenant_id in tenants.values():
         user_id = admins[tenant_id % len(admins)][0]
@@ -96,6 +98,44 @@ async def add_private_objects(session) -> None:  # type: ignore[no-untyped-def]
                 provider="oneid", claim_value=f"ONEID-{tenant_id:04d}-MAXFIY", user_id=user_id, tenant_id=tenant_id
             )
         )
+    await session.flush()
+
+
+async def add_private_cases(session, tenants: dict[str, int], now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """A case of the INSON centre at the planning stage, with every part of it, and a closed case of the
+    employment office with an addendum: every case route then has real ids to try."""
+    from portal.cases.models import (
+        ActionPlan,
+        Assessment,
+        Case,
+        CaseAddendum,
+        CaseEvent,
+        Client,
+        IntegrationAgreement,
+        PlanMeasure,
+    )
+
+    today = local_date(now)
+    for slug, stage in (("inson-yunusobod", "planning"), ("pes-yunusobod", "closed")):
+        owner = tenants[slug]
+        client = await session.scalar(select(Client).where(Client.tenant_id == owner).order_by(Client.id).limit(1))
+        case = Case(tenant_id=owner, client_id=client.id, stage=stage, opened_on=today, work_readiness="ready")
+        if stage == "closed":
+            case.closed_on, case.closure_reason, case.closure_summary = today, "moved_away", "Maxfiy yakun xulosasi"
+        session.add(case)
+        await session.flush()
+        about = {"tenant_id": owner, "case_id": case.id, "client_id": client.id}
+        session.add(CaseEvent(**about, at=now, actor_tenant_id=owner, actor_name="Maxfiy xodim", kind="case.opened"))
+        session.add(Assessment(**about, findings={"health": "Maxfiy salomatlik"}, readiness="ready", assessed_on=today))
+        plan = ActionPlan(**about, goal="Maxfiy maqsad")
+        session.add(plan)
+        await session.flush()
+        session.add(
+            PlanMeasure(tenant_id=owner, plan_id=plan.id, client_id=client.id, kind="counselling", due_on=today)
+        )
+        session.add(IntegrationAgreement(**about, terms="Maxfiy shartlar", signed_on=today))
+        if stage == "closed":
+            session.add(CaseAddendum(**about, written_at=now, author_name="Maxfiy xodim", body="Maxfiy qoʻshimcha"))
     await session.flush()
 
 
@@ -149,6 +189,38 @@ def _ui_words() -> str:
     return "\n".join(parts).lower()
 
 
+def record_secrets(
+    objects: Objects, tenant_id: int, roles: tuple[str, ...], now: datetime, reach: dict, secrets: dict[str, str]
+) -> None:
+    """The rows of every other declared table (cases, their parts, case notes) that a tenant may read
+    under the clauses, from the rows: another owner's row is in reach when the tenant's roles read its
+    object and the clauses share one of the table's categories for its client. The text of the others
+    is secret, unless the same words stand in a row the tenant may see (demo texts repeat)."""
+    seen: set[str] = set()
+    hidden: dict[str, str] = {}
+    for shared in all_declared():
+        table = shared.model.__tablename__
+        if table == "clients" or table not in objects.rows:
+            continue
+        readable = (shared.obj, "read") in grants_of(roles)
+        for row_id, row in objects.rows[table].items():
+            texts = [
+                text
+                for name in shared.fields
+                for text in (row[name].values() if isinstance(row.get(name), dict) else [row.get(name)])
+                if isinstance(text, str)
+            ]
+            client = objects.rows["clients"].get(row[shared.client.key])
+            if row[shared.owner.key] == tenant_id or (
+                readable and client and shared_categories(objects, tenant_id, client, now) & shared.categories
+            ):
+                reach[table].add(row_id)
+                seen.update(texts)
+            else:
+                hidden.update({text: f"{table} {row_id}" for text in texts})
+    secrets.update({text: what for text, what in hidden.items() if text not in seen})
+
+
 @dataclass
 class Persona:
     login: str
@@ -184,6 +256,7 @@ def personas(objects: Objects, demo_logins: list[dict], now: datetime) -> list[P
                 for name in IDENTITY_FIELDS:
                     if client.get(name):
                         secrets[str(client[name])] = f"{name} of client {client['id']}"
+        record_secrets(objects, tenant_id, roles, now, reach, secrets)
         for user_id, user in objects.rows["users"].items():
             if not objects.reaches("users", tenant_id, user_id):
                 secrets[user["login"]] = f"login of user {user_id}"
@@ -365,6 +438,11 @@ def test_the_walk_would_see_a_leak(client: TestClient, settings, demo_logins) ->
     private = next(v for v in objects.rows["agreement_versions"].values() if v["title"].startswith("Maxfiy"))
     page = html.unescape(client.get(f"/agreements/versions/{private['id']}/comments").text)
     assert {outsider.what[s] for s in outsider.secrets.findall(page)} >= {f"title of agreement version {private['id']}"}
+    # A case's contents are secrets to those no clause lets read it: its owner's page is full of them.
+    login(client, "inson.social")
+    case = next(i for i, c in objects.rows["cases"].items() if c["stage"] == "planning")
+    found = {outsider.what[s] for s in outsider.secrets.findall(html.unescape(client.get(f"/cases/{case}").text))}
+    assert {"action_plans", "assessments", "integration_agreements"} <= {w.split()[0] for w in found}, found
     # The NGO is shown names of the INSON clients engaged with it and consenting: those are no secret to it.
     ngo = next(p for (name, _t), p in people.items() if name == "ngo.worker")
     assert ngo.reach["clients"] - {i for i, c in objects.rows["clients"].items() if c["tenant_id"] == ngo.tenant_id}

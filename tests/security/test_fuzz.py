@@ -257,7 +257,12 @@ def test_no_input_makes_a_route_fail(client: TestClient, settings, demo_logins, 
                 endpoint.method, url, params=query_values, data=data, files=files, follow_redirects=False
             )
         else:
-            response = client.request(endpoint.method, url, params=query_values, follow_redirects=False)
+            try:
+                response = client.request(endpoint.method, url, params=query_values, follow_redirects=False)
+            except httpx.InvalidURL:
+                # Three 5,000-character Cyrillic values make a query longer than any client sends
+                # (httpx refuses past 64 KiB): the request never leaves, so there is nothing to judge.
+                return 414
         if response.status_code >= 500:
             failures.append(
                 f"{endpoint.method} {url} query={query_values!r} form={ {k: _short(v) for k, v in body.items()} } "
