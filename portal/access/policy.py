@@ -51,7 +51,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("agreement", "comment"),
         ("agreement", "terminate"),
         *_READ_CLIENTS,
-        *_READ_CASES,
+        # No cases: an administrator needs to know who the clients are, not their assessment (ROLE_CATEGORIES).
         ("audit", "view"),
         *_SHARING,
     ],
