@@ -11,6 +11,7 @@ next request. The price is one primary-key read per protected request.
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import casbin
@@ -148,6 +149,10 @@ def domain(tenant_id: int) -> str:
     return f"tenant:{tenant_id}"
 
 
+_DECIDING = threading.Lock()
+MEMO_LIMIT = 100_000  # decisions kept per loaded policy before the memo starts again
+
+
 class PolicyStore:
     """Holds this process's enforcer and keeps it in step with the database."""
 
@@ -157,6 +162,9 @@ class PolicyStore:
         self.enforcer: casbin.AsyncEnforcer | None = None
         self.loaded_revision: int | None = None
         self._lock = asyncio.Lock()
+        # The decisions made with `_memo_of`, the enforcer they were made with.
+        self._memo_of: casbin.AsyncEnforcer | None = None
+        self._memo: dict[tuple[int, int, str, str], bool] = {}
 
     async def refresh(self, session: AsyncSession) -> None:
         current = await current_revision(session)
@@ -177,10 +185,27 @@ class PolicyStore:
         return tuple(sorted(r.removeprefix("role:") for r in found if r.startswith("role:")))
 
     def allows(self, user_id: int, tenant_id: int, obj: str, act: str) -> bool:
-        """Fail closed: no enforcer, no policy, no grant."""
-        if self.enforcer is None:
+        """Fail closed: no enforcer, no policy, no grant.
+
+        A decision is kept for the loaded enforcer (a new revision brings a new enforcer and a new
+        memo): pycasbin parses its matcher with `ast.parse` on every call, which is slow and, when
+        threads of one process decide at once, can fail in CPython 3.11's AST constructor; so a
+        decision not yet known is made by one thread at a time."""
+        enforcer = self.enforcer
+        if enforcer is None:
             return False
-        return bool(self.enforcer.enforce(user_subject(user_id), domain(tenant_id), obj, act))
+        if self._memo_of is not enforcer:
+            self._memo_of, self._memo = enforcer, {}
+        memo = self._memo
+        key = (user_id, tenant_id, obj, act)
+        found = memo.get(key)
+        if found is None:
+            with _DECIDING:
+                found = bool(enforcer.enforce(user_subject(user_id), domain(tenant_id), obj, act))
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        return found
 
 
 def granted_pairs() -> frozenset[tuple[str, str]]:

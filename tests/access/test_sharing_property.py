@@ -190,7 +190,7 @@ async def check_notes(session, policy, actor, now, notes, world, tenants, reader
     decisions = {d.row.id: d for d in await plan.decide(session, rows) if d.allowed}
     assert set(decisions) == listed
     for index, note in enumerate(notes):
-        should = expected(world, tenants, reader, index, frozenset({"case_notes"}), actor.roles)
+        should = expected(world, tenants, reader, index, frozenset({"case_notes"}), roles=actor.roles)
         assert (note.id in listed) == bool(should), (actor.login, note.id)
         if note.id in decisions:
             assert decisions[note.id].categories == frozenset(should)
@@ -243,7 +243,7 @@ async def check_purpose(session, policy, actor, now, ids, world, tenants, reader
     allowed = {d.row.id: d for d in decided if d.allowed}
     assert set(allowed) == listed
     for index, cid in enumerate(ids):
-        should = expected(world, tenants, reader, index, purpose="referral")
+        should = expected(world, tenants, reader, index, purpose="referral", roles=actor.roles)
         assert (cid in listed) == bool(should), (actor.login, cid)
         if cid in allowed:
             assert allowed[cid].categories == frozenset(should)
