@@ -234,32 +234,33 @@ def check_row(line: int, header: list[str], values: list[Any], today: date) -> t
             problem(code, lazy("This cell is empty; it must be filled in."))
         elif BY_CODE[code].max_length and len(value) > BY_CODE[code].max_length:
             problem(code, lazy("At most %(n)s characters."), n=BY_CODE[code].max_length)
-    if problems:
-        return {}, problems
+    # Every cell is checked, so one pass over the file names all that is wrong in a row; a cell
+    # already reported above is not reported twice.
+    seen = {p.column for p in problems}
     clean: dict[str, Any] = {}
-    if not (text["pinfl"].isascii() and PINFL_RE.fullmatch(text["pinfl"])):
+    if "pinfl" not in seen and not (text["pinfl"].isascii() and PINFL_RE.fullmatch(text["pinfl"])):
         problem("pinfl", lazy("The PINFL is exactly 14 digits, as in the passport."))
     name = translit.normalise_uz(text["full_name"])
     clean["full_name"], clean["full_name_cyrl"] = (
         (translit.to_latin(name), name) if translit.has_cyrillic(name) else (name, "")
     )
-    if len(clean["full_name"]) < 3 or len(clean["full_name"]) > 200:
+    if "full_name" not in seen and not 3 <= len(clean["full_name"]) <= 200:
         problem("full_name", lazy("Enter the person's full name (3 to 200 characters)."))
     for code in ("birth_date", "disability_until"):
         try:
-            clean[code] = _date(cells.get(code))
+            clean[code] = None if code in seen else _date(cells.get(code))
         except ValueError:
             problem(code, lazy("Write the date as DD.MM.YYYY, e.g. 21.05.1990."))
     born = clean.get("birth_date")
     if born is not None and not date(1900, 1, 1) <= born <= today:
         problem("birth_date", lazy("The birth date must be in the past."))
     gender = text["gender"].lower()
-    if gender and gender not in _GENDERS:
+    if "gender" not in seen and gender and gender not in _GENDERS:
         problem("gender", lazy("Write female or male, or leave the cell empty."))
     group = _GROUPS.get(text["disability_group"].lower())
-    if group is None:
+    if "disability_group" not in seen and group is None:
         problem("disability_group", lazy("Write the disability group as I, II or III."))
-    if text["phone"] and not (text["phone"].isascii() and PHONE_RE.fullmatch(text["phone"])):
+    if "phone" not in seen and text["phone"] and not (text["phone"].isascii() and PHONE_RE.fullmatch(text["phone"])):
         problem("phone", lazy("Write a phone number like +998 90 123 45 67, or leave the cell empty."))
     clean.update(
         pinfl=text["pinfl"],

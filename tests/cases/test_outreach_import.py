@@ -62,6 +62,15 @@ def test_every_bad_row_is_listed_with_its_reason(social, settings) -> None:  # t
     assert listed(settings) == 0
 
 
+def test_every_problem_of_one_row_is_named_at_once(social, settings) -> None:  # type: ignore[no-untyped-def]
+    row = person_row(1, pinfl="123", birth_date="1990-13-01", disability_group="IV", work_recommendation="")
+    result = wait_for_import(social, upload(social, csv_file([row])).headers["location"])
+    assert "4 problems found" in result
+    for column in ("pinfl", "birth_date", "disability_group", "work_recommendation"):
+        assert f"<code>{column}</code>" in result, column
+    assert listed(settings) == 0
+
+
 def test_a_person_already_on_the_list_is_reported_and_the_rest_not_imported(social, settings) -> None:  # type: ignore[no-untyped-def]
     first = wait_for_import(social, upload(social, csv_file([person_row(1), person_row(2)])).headers["location"])
     assert "2 persons imported" in first
