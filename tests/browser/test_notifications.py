@@ -111,11 +111,13 @@ def test_marking_read_works_without_javascript(told: Portal, chromium: Browser) 
     try:
         sign_in(page, told, "toqimachi.hr")
         page.goto(f"{told.url}/inbox")
-        expect(page.get_by_test_id("unread-count")).to_have_text("5")
+        unread = int(page.get_by_test_id("unread-count").inner_text())
+        reminders = page.get_by_test_id("derived").locator("li").count()
+        assert unread > reminders >= 1  # the fixture's notices and reminder, and the demo's own
         page.locator("main form[action='/inbox/read'] button").click()
         expect(page).to_have_url(f"{told.url}/inbox")
-        # Only the derived reminder counts now: it holds until its facts change.
-        expect(page.get_by_test_id("unread-count")).to_have_text("1")
+        # Only the derived reminders count now: they hold until their facts change.
+        expect(page.get_by_test_id("unread-count")).to_have_text(str(reminders))
         expect(page.get_by_test_id("flash")).to_be_visible()
     finally:
         context.close()
