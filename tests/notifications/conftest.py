@@ -121,3 +121,19 @@ def as_tenant(settings: Settings, tenant_id: int, work, commit: bool = True):  #
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+@pytest.fixture(autouse=True)
+def empty_inboxes(settings: Settings) -> None:
+    """These tests count what they themselves write: the demo's referrals (whose reminders are derived
+    from the clock) and the notices and e-mails they left are set aside first."""
+    from sqlalchemy import delete
+
+    from portal.cases.models import Referral
+    from portal.notifications.models import Notification, NotificationRead, OutboxMessage
+
+    async def clear(session):  # type: ignore[no-untyped-def]
+        for model in (NotificationRead, OutboxMessage, Notification, Referral):
+            await session.execute(delete(model))
+
+    with_db(settings, clear)
