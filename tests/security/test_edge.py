@@ -59,10 +59,13 @@ def test_an_id_in_range_still_reaches_its_page(client: TestClient) -> None:
     assert client.get(f"/agreements/versions/{ID_MAX}").status_code == 404
 
 
-def test_an_integer_query_parameter_out_of_range_is_not_found(client: TestClient) -> None:
-    login(client, "pes.admin")
+@pytest.mark.parametrize(
+    ("user", "url"), [("pes.admin", "/agreements/versions/1/diff?against="), ("inson.social", "/outreach?after=")]
+)
+def test_an_integer_query_parameter_out_of_range_is_not_found(client: TestClient, user: str, url: str) -> None:
+    login(client, user)
     for bad in (str(2**63), str(2**31), "-1", "²", "٣"):
-        assert client.get(f"/agreements/versions/1/diff?against={bad}").status_code == 404, bad
+        assert client.get(url + bad).status_code == 404, bad
 
 
 @pytest.mark.parametrize(
