@@ -153,9 +153,9 @@ async def _advance(access: Access, case: Case, stage: str) -> None:
             await add_event(access, case, "assessment.saved", readiness="ready_with_support")
         if following == "implementation":
             await _plan(access, case)
-        case.stage = following
+        before, case.stage = case.stage, following
         await access.session.flush()
-        await add_event(access, case, "case.stage", stage=following)
+        await add_event(access, case, "case.stage", before=before, after=following)
 
 
 async def _plan(access: Access, case: Case) -> None:
