@@ -42,6 +42,20 @@ class PolicyRevision(Base):
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class PolicyChange(Base):
+    """One member's role lines in one tenant were rewritten, numbered by the revision the change made.
+
+    A worker holding the policy of an earlier revision replays the changes since (it re-reads those
+    members' lines) instead of loading every line again. A revision with no row here (the role grants
+    rewritten, a migration) or a gap left by pruning makes the worker load the whole policy."""
+
+    __tablename__ = "policy_changes"
+
+    revision: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEntry(Base):
     """Append-only; each entry's keyed hash covers its content, its place in its chain and the previous hash.
 
