@@ -67,20 +67,55 @@ class AgreementRow:
     valid_until: Any
 
 
-async def list_agreements(session: AsyncSession, actor: Actor, now: datetime) -> list[AgreementRow]:
-    """Every version the actor's tenant drafted or is a party to, newest agreement first."""
-    rows = (
-        await session.execute(
-            select(Agreement, AgreementVersion)
-            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
-            .where(_visible_to(actor.tenant_id))
-            .order_by(Agreement.id.desc(), AgreementVersion.number.desc())
+PAGE = 50  # agreements per page of the list
+
+
+@dataclass(frozen=True)
+class AgreementPage:
+    rows: list[AgreementRow]
+    after: int | None  # the key of the next page (the last agreement shown), None on the last page
+
+
+async def list_agreements(
+    session: AsyncSession, actor: Actor, now: datetime, after: int | None = None, page: int = PAGE
+) -> AgreementPage:
+    """The versions the actor's tenant drafted or is a party to, newest agreement first, one page of
+    agreements at a time (keyset: the agreements below `after`). Only the columns the list shows are
+    read, never a version's terms."""
+    tenant_id = actor.tenant_id
+    party = (
+        select(AgreementParty.id)
+        .join(AgreementVersion, AgreementVersion.id == AgreementParty.version_id)
+        .where(AgreementVersion.agreement_id == Agreement.id, AgreementParty.tenant_id == tenant_id)
+    )
+    ids = select(Agreement.id).where(or_(Agreement.tenant_id == tenant_id, party.exists()))
+    if after is not None:
+        ids = ids.where(Agreement.id < after)
+    chosen = list(await session.scalars(ids.order_by(Agreement.id.desc()).limit(page + 1)))
+    more = len(chosen) > page
+    chosen = chosen[:page]
+    if not chosen:
+        return AgreementPage([], None)
+    versions = await session.execute(
+        select(
+            AgreementVersion.agreement_id,
+            AgreementVersion.id,
+            AgreementVersion.number,
+            AgreementVersion.title,
+            AgreementVersion.status,
+            AgreementVersion.valid_from,
+            AgreementVersion.valid_until,
+            AgreementVersion.notice_ends_on,
         )
-    ).all()
-    return [
-        AgreementRow(a.id, v.id, v.number, v.title, effective_status(v, now), v.valid_from, v.valid_until)
-        for a, v in rows
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(AgreementVersion.agreement_id.in_(chosen), _visible_to(tenant_id))
+        .order_by(AgreementVersion.agreement_id.desc(), AgreementVersion.number.desc())
+    )
+    rows = [
+        AgreementRow(v.agreement_id, v.id, v.number, v.title, effective_status(v, now), v.valid_from, v.valid_until)
+        for v in versions
     ]
+    return AgreementPage(rows, chosen[-1] if more else None)
 
 
 async def versions_of(session: AsyncSession, actor: Actor, agreement_id: int) -> list[AgreementVersion]:

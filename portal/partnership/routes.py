@@ -76,9 +76,11 @@ class AgreementController(CeremonyRoutes, Controller):
     path = BASE
 
     @get("/", name="agreements", opt=permission("agreement", "list"))
-    async def index(self, request: Request, db: DB, actor: CurrentActor) -> Response:
-        rows = await services.list_agreements(db, actor, now(request))
-        return _page("partnership/list.html", rows=rows)
+    async def index(
+        self, request: Request, db: DB, actor: CurrentActor, after: FromQuery[int | None] = None
+    ) -> Response:
+        listing = await services.list_agreements(db, actor, now(request), after)
+        return _page("partnership/list.html", rows=listing.rows, after=listing.after, paged=after is not None)
 
     @get("/new", name="agreement_new", opt=permission("agreement", "draft"))
     async def new(self, request: Request, db: DB, actor: CurrentActor) -> Response:

@@ -65,7 +65,15 @@ class Standing:
     open_amendment: bool  # another version of the agreement is being drafted or signed
 
 
-def effective_status(version: AgreementVersion, now: datetime) -> VersionStatus:
+class Dated(Protocol):
+    """What the clock needs of a version: a stored version or a row of the agreements list."""
+
+    status: str
+    valid_until: date
+    notice_ends_on: date | None
+
+
+def effective_status(version: Dated, now: datetime) -> VersionStatus:
     """The stored status, except by the clock: an active version past its last day has expired, or
     has been terminated when its last day was set by a party's notice.
 

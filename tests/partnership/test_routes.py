@@ -268,3 +268,48 @@ def test_a_signatory_cannot_sign_for_another_party_by_naming_it_in_the_form(clie
 
     # The monocentre had signed in the seed; the new signature is the NGO's own, whatever the form said.
     assert with_db(settings, signatures) == sorted([ids["monocentre-tashkent"], ids["ngo-sharoit-plus"]])
+
+
+def test_the_list_pages_through_many_agreements_by_key(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    """Sixty drafts beside the demo's agreements: the first page holds fifty agreements and a link to the
+    next, which holds the rest; nothing is shown twice or lost, and nobody else sees the drafts."""
+    from datetime import date
+
+    from portal.tenants.models import User
+
+    async def draft_many(session):  # type: ignore[no-untyped-def]
+        tenant = await session.scalar(select(Tenant.id).where(Tenant.slug == "pes-yunusobod"))
+        author = await session.scalar(select(User.id).where(User.login == "pes.admin"))
+        for n in range(60):
+            agreement = Agreement(tenant_id=tenant, title=f"Sahifa loyihasi {n}", created_by_user_id=author)
+            session.add(agreement)
+            await session.flush()
+            session.add(
+                AgreementVersion(
+                    agreement_id=agreement.id,
+                    number=1,
+                    title=f"Sahifa loyihasi {n}",
+                    valid_from=date(2027, 1, 1),
+                    valid_until=date(2027, 12, 31),
+                )
+            )
+
+    with_db(settings, draft_many)
+    login(client, "pes.admin")
+    pages, url = [], "/agreements"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        pages.append(page.text)
+        found = re.search(r'href="(/agreements/\?after=\d+|/agreements\?after=\d+)"', page.text)
+        url = found.group(1) if found else ""
+    assert len(pages) == 2
+    shown = [set(re.findall(r"/agreements/versions/(\d+)\"", text)) for text in pages]
+    assert not shown[0] & shown[1]
+    drafts = [set(re.findall(r"Sahifa loyihasi (\d+)<", text)) for text in pages]
+    assert len(drafts[0]) == 50 and drafts[0] | drafts[1] == {str(n) for n in range(60)}
+    assert f"/agreements/versions/{_versions(settings)['tashkent-icm-pilot'][0]}" in pages[1]
+    client.cookies.clear()
+    login(client, "ngo.worker")
+    assert "Sahifa loyihasi" not in client.get("/agreements").text
+    assert "Sahifa loyihasi" not in client.get("/agreements?after=1000000").text
