@@ -27,7 +27,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import seal as signing
@@ -39,11 +41,22 @@ LEGACY = "legacy"
 CHECKPOINT_EVERY = 100
 READ_KINDS = ("open", "list")
 
-# One statement that creates the chain's head row if needed, locks it and returns it.
-_LOCK_HEAD = text(
-    "INSERT INTO audit_chains (chain_key, length, head_hash) VALUES (:key, 0, :genesis) "
-    "ON CONFLICT (chain_key) DO UPDATE SET length = audit_chains.length "
-    "RETURNING length, head_hash"
+
+def _lock_heads(dialect: str, keys: list[str]) -> Any:
+    """One statement that creates each chain's head row if needed, locks them in the order given and
+    returns them (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, on PostgreSQL and SQLite alike)."""
+    table = AuditChain.__table__
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(table).values([{"chain_key": k, "length": 0, "head_hash": GENESIS} for k in keys])
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.chain_key], set_={"length": table.c.length}
+    ).returning(table.c.chain_key, table.c.length, table.c.head_hash)
+
+
+_MOVE_HEAD = (
+    update(AuditChain.__table__)
+    .where(AuditChain.__table__.c.chain_key == bindparam("chain"))
+    .values(length=bindparam("new_length"), head_hash=bindparam("new_head"))
 )
 
 Read = tuple[str, Any, int | None, dict[str, Any] | None]
@@ -110,19 +123,32 @@ def checkpoint_is_genuine(c: AuditCheckpoint) -> bool:
     return signing.check(checkpoint_record(c.chain_key, c.count, c.head_hash, c.at), c.signature, c.key_id)
 
 
-async def _append(session: AsyncSession, key: bytes, chain_key: str, rows: list[dict[str, Any]]) -> None:
-    """Number, link and hash `rows` onto `chain_key` under the chain's lock; insert them; move the head."""
-    length, head = (await session.execute(_LOCK_HEAD, {"key": chain_key, "genesis": GENESIS})).one()
-    for row in rows:
-        length += 1
-        row.update(chain_key=chain_key, seq=length, prev_hash=head)
-        head = row["hash"] = entry_hash(key, row)
-    await session.execute(insert(AuditEntry), rows)
-    await session.execute(
-        update(AuditChain).where(AuditChain.chain_key == chain_key).values(length=length, head_hash=head)
-    )
-    if (length - len(rows)) // CHECKPOINT_EVERY != length // CHECKPOINT_EVERY:
-        await session.execute(insert(AuditCheckpoint), [checkpoint_row(chain_key, length, head, utcnow())])
+async def _append(session: AsyncSession, key: bytes, chains: dict[str, list[dict[str, Any]]]) -> None:
+    """Number, link and hash each chain's rows onto it under the chains' locks; insert them; move the
+    heads. Three statements whatever the number of chains and rows (and a fourth when a chain reaches a
+    checkpoint). The heads are locked in one order everywhere, so two appends never wait on each other
+    in a cycle."""
+    keys = sorted(chains)
+    locked = await session.execute(_lock_heads(session.get_bind().dialect.name, keys))
+    heads = {k: (n, h) for k, n, h in locked.all()}
+    entries: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    checkpoints: list[dict[str, Any]] = []
+    for chain_key in keys:
+        length, head = heads[chain_key]
+        rows = chains[chain_key]
+        for row in rows:
+            length += 1
+            row.update(chain_key=chain_key, seq=length, prev_hash=head)
+            head = row["hash"] = entry_hash(key, row)
+        entries += rows
+        moves.append({"chain": chain_key, "new_length": length, "new_head": head})
+        if (length - len(rows)) // CHECKPOINT_EVERY != length // CHECKPOINT_EVERY:
+            checkpoints.append(checkpoint_row(chain_key, length, head, utcnow()))
+    await session.execute(insert(AuditEntry), entries)
+    await session.execute(_MOVE_HEAD, moves)
+    if checkpoints:
+        await session.execute(insert(AuditCheckpoint), checkpoints)
 
 
 def _row(
@@ -167,7 +193,7 @@ async def record(
         now or utcnow(), action, object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id, detail, kind
     )
     await session.flush()
-    await _append(session, mac_key(), chain_of(owner_tenant_id, actor_tenant_id), [row])
+    await _append(session, mac_key(), {chain_of(owner_tenant_id, actor_tenant_id): [row]})
     return AuditEntry(**row)
 
 
@@ -182,7 +208,7 @@ async def record_reads(
 ) -> int:
     """One entry per read, as action "<object_type>.read": `kind` "open" (a record opened) or "list" (rows
     shown in a list). `reads` holds (object_type, object_id, owner_tenant_id, detail). Statements: three
-    per chain touched (lock the head, insert the entries, move the head), whatever the number of rows.
+    (lock the heads, insert the entries, move the heads), whatever the number of chains and rows.
     Returns the number of entries written."""
     if kind not in READ_KINDS:
         raise ValueError(f"kind must be one of {READ_KINDS}, not {kind!r}")
@@ -197,9 +223,7 @@ async def record_reads(
     if not chains:
         return 0
     await session.flush()
-    key = mac_key()
-    for chain_key in sorted(chains):  # one order everywhere: two batches never wait on each other in a cycle
-        await _append(session, key, chain_key, chains[chain_key])
+    await _append(session, mac_key(), chains)
     return len(reads)
 
 
