@@ -19,7 +19,7 @@ from portal.access.declare import declared
 from portal.access.models import AccessGrant, Consent, Engagement
 from portal.access.policy import categories_of
 from portal.access.sharing import Plan, local_date
-from portal.cases.models import Client
+from portal.cases.models import REFERRAL_STATES, Client, Referral
 from portal.cli import main
 from portal.db import make_engine, utcnow
 from portal.partnership.models import AgreementVersion, Clause
@@ -192,6 +192,10 @@ def test_the_data_set_is_the_same_twice_and_the_recipient_sees_what_its_clauses_
         for client_id in rng.sample(unseen, 25):
             assert browser.get(f"/clients/{client_id}").status_code == 404
 
+        # The recipient's other pages open on the data set: its home, referrals, sharing matrix.
+        for url in ("/", "/referrals/", "/sharing/"):
+            assert browser.get(url).status_code == 200, url
+
         rows = with_db(first, lambda s: _clients(s, rng.sample(sorted(allowed), 8)))
         for row in rows:
             page = browser.get(f"/clients/{row['id']}")
@@ -199,6 +203,13 @@ def test_the_data_set_is_the_same_twice_and_the_recipient_sees_what_its_clauses_
             for category, column in SHOWN.items():
                 shown = str(row[column]) in page.text
                 assert shown == (category in categories[row["id"]]), (row["id"], category)
+
+    owner = re.search(r"or (\S+) \(one of its owners\)", result.output)
+    assert owner is not None
+    with TestClient(app=create_app(first), base_url="http://testserver.local") as browser:
+        login(browser, owner.group(1))
+        for url in ("/", "/clients/", "/cases/", "/referrals/"):
+            assert browser.get(url).status_code == 200, url
 
 
 async def _all_client_ids(session) -> set[int]:  # type: ignore[no-untyped-def]
@@ -235,3 +246,30 @@ def test_it_writes_the_smallest_set_on_sqlite_and_refuses_a_second_time(database
     report = run(go())
     assert report.counts["clients"] == 1_000 and report.counts["access_grants"] > 100
     assert report.recipient_engaged >= 100 and report.recipient_clauses == report.recipient_owners
+    assert with_db(settings, _referral_states) == set(REFERRAL_STATES)
+
+
+async def _referral_states(session) -> set[str]:  # type: ignore[no-untyped-def]
+    """The states of the data set's referrals, checked against their engagements: a referral accepted
+    or in progress has its open engagement with the recipient, an ended one its closed engagement."""
+    rows = (
+        await session.execute(
+            select(Referral, Engagement)
+            .outerjoin(Engagement, Engagement.id == Referral.engagement_id)
+            .join(Tenant, Tenant.id == Referral.tenant_id)
+            .where(Tenant.slug.startswith("scale-"))
+        )
+    ).all()
+    for referral, engagement in rows:
+        if referral.state in ("accepted", "in_progress"):
+            assert engagement.closed_on is None and engagement.source_id == referral.id
+        elif referral.state in ("completed", "failed", "withdrawn") and engagement is not None:
+            assert engagement.closed_on is not None
+        else:
+            assert engagement is None
+        if engagement is not None:
+            assert (engagement.client_id, engagement.recipient_tenant_id) == (
+                referral.client_id,
+                referral.recipient_tenant_id,
+            )
+    return {referral.state for referral, _e in rows}

@@ -2,9 +2,10 @@
 
 Sizes are fractions of `full`: about 1,000 organisations of every kind across the 14 regions,
 10,000 users with their memberships, 200,000 clients, 5,000 agreements in force whose clauses
-compile to 50,000-100,000 grant rows, with the engagements and consents the clauses read, and one
-recipient (`scale-recipient`) holding one clause from each of 100 owners over 20,000 engaged
-clients. Smaller sizes scale every number down, with a floor that keeps every kind of row present.
+compile to 50,000-100,000 grant rows, with the engagements and consents the clauses read, cases
+and referrals in every state (casework.py), and one recipient (`scale-recipient`) holding one
+clause from each of 100 owners over 20,000 engaged clients. Smaller sizes scale every number
+down, with a floor that keeps every kind of row present.
 
 Deterministic: the same size and seed on the same database give the same rows (ids follow the rows
 already there, so a database with the demo gives other ids than one without), except the users'
@@ -23,10 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from portal.access.models import AccessGrant, CasbinRule
 from portal.access.policy import bump_revision
-from portal.cases.models import Client, Consent, Engagement
+from portal.cases import calendar
+from portal.cases.models import Case, Client, Consent, Engagement, Referral, ReferralReview
 from portal.partnership.models import Agreement, AgreementParty, AgreementVersion, Clause, Signature
 from portal.seed_scale import agreements as sharing
-from portal.seed_scale import people
+from portal.seed_scale import casework, people
 from portal.seed_scale.writer import Writer
 from portal.tenants.models import Membership, Region, Tenant, User
 from portal.tenants.seed import DEMO_PASSWORD
@@ -48,6 +50,9 @@ TABLES = [
     AccessGrant.__table__,
     Engagement.__table__,
     Consent.__table__,
+    Case.__table__,
+    Referral.__table__,
+    ReferralReview.__table__,
 ]
 
 
@@ -151,6 +156,7 @@ async def seed_scale(
         signers: dict[int, tuple[int, str]] = {}
         for m in members:
             signers.setdefault(m.tenant_id, (m.user_id, names[m.user_id]))
+        ids = sharing.Ids(dict(first))
         made = sharing.build(
             seed,
             size.agreements,
@@ -159,10 +165,14 @@ async def seed_scale(
             {row["id"]: row for row in tenant_rows},
             signers,
             clients_of,
-            sharing.Ids(dict(first)),
+            ids,
             progress,
         )
         step(f"{len(made.versions):,} agreements signed and compiled")
+        async with AsyncSession(bind=conn) as session:
+            days = await calendar.load(session, casework.SENT_BEFORE.year)
+        work = casework.build(seed, made.engagements, orgs, signers, ids, days)
+        step(f"{len(work.cases):,} cases, {len(work.referrals):,} referrals")
         for table, rows in (
             (Agreement.__table__, made.agreements),
             (AgreementVersion.__table__, made.versions),
@@ -172,16 +182,22 @@ async def seed_scale(
             (AccessGrant.__table__, made.grants),
             (Engagement.__table__, made.engagements),
             (Consent.__table__, made.consents),
+            (Case.__table__, work.cases),
+            (Referral.__table__, work.referrals),
+            (ReferralReview.__table__, work.reviews),
         ):
             await writer.write(table, rows)
-        step(f"{len(made.grants):,} grant rows, {len(made.engagements):,} engagements, {len(made.consents):,} consents")
+        step("written")
         await writer.move_sequences(TABLES)
         # Every worker reloads the role lines of the new memberships.
         async with AsyncSession(bind=conn) as session:
             await bump_revision(session)
         report.counts = dict(writer.counts)
         first_owner = next(c["owner_tenant_id"] for c in made.clauses if c["recipient_tenant_id"] == orgs[-1].id)
-        report.owner_login = next(u["login"] for u in users if u["id"] == signers[first_owner][0])
+        # One of its owners' case managers (the administrator when it has none), for the owner's side.
+        managers = [m.user_id for m in members if m.tenant_id == first_owner and "case_manager" in m.roles]
+        owner_user = managers[0] if managers else signers[first_owner][0]
+        report.owner_login = next(u["login"] for u in users if u["id"] == owner_user)
         report.recipient_clauses = made.recipient_clauses
         report.recipient_owners = made.recipient_owners
         report.recipient_engaged = made.recipient_engaged
