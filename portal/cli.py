@@ -127,6 +127,8 @@ def seed_scale_command(size: str, seed: int) -> None:
     from portal.seed_scale import SeedScaleError, Size, seed_scale
 
     settings = Settings.from_env()
+    if settings.environment == "production":
+        raise click.ClickException("seed-scale writes made-up people: not in a production database (PORTAL_ENV)")
     seal.use_key(settings.signing_key)
 
     async def go():  # type: ignore[no-untyped-def]

@@ -221,6 +221,14 @@ async def _clients(session, ids: list[int]) -> list[dict[str, Any]]:  # type: ig
     return [{c.key: getattr(r, c.key) for c in Client.__table__.c} for r in rows]
 
 
+def test_it_refuses_a_production_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", SECRET + "-for-production")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///never-written.db")
+    result = CliRunner().invoke(main, ["seed-scale", "--size", "tiny"])
+    assert result.exit_code != 0 and "not in a production database" in result.output
+
+
 def test_sizes_are_named_or_fractions_of_full() -> None:
     assert Size.parse("full").clients == 200_000 and Size.parse("full").tenants == 1_000
     assert Size.parse("0.5").agreements == 2_500
