@@ -332,7 +332,8 @@ def build(
     for n in range(agreements):
         first = rng.choice(owners)
         parties = [first]
-        while len(parties) < rng.choice((2, 3, 3, 4)):
+        size = rng.choice((2, 3, 3, 4))
+        while len(parties) < size:
             candidate = rng.choice(partners)
             if candidate not in parties:
                 parties.append(candidate)
