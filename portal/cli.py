@@ -111,6 +111,47 @@ def seed_demo_command() -> None:
     click.echo(f"Written to {VAR / 'demo-logins.json'}")
 
 
+@main.command("seed-scale")
+@click.option(
+    "--size",
+    default="small",
+    show_default=True,
+    help="full (about 1,000 organisations, 10,000 users, 200,000 clients, 5,000 agreements), medium, small, "
+    "tiny, or a fraction of full such as 0.25",
+)
+@click.option("--seed", default=2026, show_default=True, help="The same size and seed give the same rows")
+def seed_scale_command(size: str, seed: int) -> None:
+    """Add a national-scale data set for measuring the portal (once per database)."""
+    from portal.access import seal
+    from portal.db import make_engine
+    from portal.seed_scale import SeedScaleError, Size, seed_scale
+
+    settings = Settings.from_env()
+    if settings.environment == "production":
+        raise click.ClickException("seed-scale writes made-up people: not in a production database (PORTAL_ENV)")
+    seal.use_key(settings.signing_key)
+
+    async def go():  # type: ignore[no-untyped-def]
+        engine = make_engine(settings.database_url)
+        try:
+            return await seed_scale(engine, Size.parse(size), seed, click.echo)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(go())
+    except SeedScaleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for table, count in report.counts.items():
+        click.echo(f"  {table:<22} {count:>9,}")
+    click.echo(
+        f"The recipient {report.recipient_slug} holds {report.recipient_clauses} clauses from "
+        f"{report.recipient_owners} owners over {report.recipient_engaged:,} engaged clients."
+    )
+    click.echo(f"Sign in as {report.recipient_login} (the recipient) or {report.owner_login} (one of its owners),")
+    click.echo(f"password {report.password}. Written in {report.seconds:,.1f} s.")
+
+
 @main.command("create-tenant")
 @click.option("--slug", required=True)
 @click.option("--kind", required=True)
