@@ -132,6 +132,13 @@ def _live_consents(tenant_id: int, now: datetime) -> list[ColumnElement[bool]]:
 def shared_with(  # type: ignore[no-untyped-def]
     shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str], purpose: str | None = None
 ):
+    """SQL true for a row of `shared` another tenant shares with `tenant_id` now (see `shared_branches`)."""
+    return or_(*shared_branches(shared, tenant_id, action, now, categories, purpose))
+
+
+def shared_branches(
+    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str], purpose: str | None = None
+) -> list[ColumnElement[bool]]:
     """SQL true for a row of `shared` another tenant shares with `tenant_id` now, in one of the categories.
 
     Three indexable branches, each driven by the recipient's own grant rows: the owners that share all
@@ -173,7 +180,7 @@ def shared_with(  # type: ignore[no-untyped-def]
         ),
     )
     pair = tuple_(shared.client, shared.owner)
-    return or_(shared.owner.in_(free_owners), pair.in_(engaged))
+    return [shared.owner.in_(free_owners), pair.in_(engaged)]
 
 
 @dataclass(frozen=True)
@@ -197,18 +204,24 @@ class Plan:
         return self.shared.categories & {category}
 
     def predicate(self, category: str | None = None) -> ColumnElement[bool]:
+        branches = self.branches(category)
+        return or_(*branches) if branches else false()
+
+    def branches(self, category: str | None = None, foreign_only: bool = False) -> list[ColumnElement[bool]]:
+        """The ways a row may be visible (the own tenant's, a party's, shared by clause), each indexable on
+        its own; the predicate is their OR. `foreign_only` leaves out the own tenant's rows."""
         cats = self.categories(category)
         if not self.role_allows or not cats:
-            return false()
+            return []
         branches: list[ColumnElement[bool]] = []
-        if cats & self.own_categories:
+        if cats & self.own_categories and not foreign_only:
             branches.append(self.shared.owner == self.tenant_id)
         if cats & set(PARTY_CATEGORIES):
             branches.append(self.shared.party_predicate(self.tenant_id))
         clause_cats = cats - set(PARTY_CATEGORIES)
         if clause_cats and not self.shared.own_only:
-            branches.append(shared_with(self.shared, self.tenant_id, self.action, self.now, clause_cats, self.purpose))
-        return or_(*branches) if branches else false()
+            branches += shared_branches(self.shared, self.tenant_id, self.action, self.now, clause_cats, self.purpose)
+        return branches
 
     async def decide(
         self, session: AsyncSession, rows: Iterable[object], category: str | None = None

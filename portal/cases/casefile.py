@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access.kernel import Access
@@ -218,6 +219,15 @@ async def read_case(access: Access, case_id: int) -> CaseFile:
     )
 
 
+async def client_of_cases(session: AsyncSession, case_ids: list[int]) -> dict[int, int]:
+    """The client of each case, by the link column of cases the kernel has just let the actor see. No
+    cases, no query: PostgreSQL holds row-level security's test before an empty IN's "false", row by row
+    over every case."""
+    if not case_ids:
+        return {}
+    return dict((await session.execute(select(Case.id, Case.client_id).where(Case.id.in_(case_ids)))).all())
+
+
 async def cases_of_client(access: Access, client_id: int) -> list[View]:
     """The client's cases the actor may read, newest first."""
     return await access.visible(Case, select(Case).where(Case.client_id == client_id).order_by(Case.id.desc()))
@@ -250,9 +260,7 @@ async def list_cases(access: Access, stage: str = "", mine: bool = False, before
     if len(views) == PAGE_SIZE:
         more = (await access.scope(stmt.with_only_columns(Case.id), Case)).where(Case.id < views[-1].id)
         older = views[-1].id if await access.session.scalar(more.limit(1)) is not None else None
-    client_of = dict(
-        (await access.session.execute(select(Case.id, Case.client_id).where(Case.id.in_([v.id for v in views])))).all()
-    )
+    client_of = await client_of_cases(access.session, [v.id for v in views])
     clients = {}
     if client_of:
         found = await access.visible(Client, select(Client).where(Client.id.in_(sorted(set(client_of.values())))))

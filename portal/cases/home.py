@@ -27,14 +27,8 @@ from portal.i18n import ngettext
 async def clients(session: AsyncSession, actor: Actor, now: datetime, policy: PolicyStore) -> Card:
     """Counts only: a count shows no one's data, so it is not a reading to record."""
     own = await session.scalar(select(func.count(Client.id)).where(Client.tenant_id == actor.tenant_id)) or 0
-    # The same scope as the client list, so the count never differs from what the list shows.
-    visible = await Access(session, policy, actor, now).scope(select(Client.id), Client)
-    shared = (
-        await session.scalar(
-            select(func.count()).select_from(visible.where(Client.tenant_id != actor.tenant_id).subquery())
-        )
-        or 0
-    )
+    # The kernel counts the rows its scope lets the client list show, so the two never differ.
+    shared = await Access(session, policy, actor, now).count(Client, foreign_only=True)
     return Card(
         key="clients",
         title=_("Clients"),

@@ -18,6 +18,7 @@ from portal.access.kernel import Access
 from portal.access.policy import PolicyStore
 from portal.access.sharing import local_date
 from portal.cases import inspection, placements, referral_views
+from portal.cases.casefile import client_of_cases
 from portal.cases.models import STAGES, ActionPlan, Case, Client, PlanMeasure
 from portal.cases.referrals import tenant_names
 from portal.home.card import Card, Item, Link
@@ -96,10 +97,7 @@ async def caseload(session: AsyncSession, actor: Actor, now: datetime, policy: P
         .order_by(PlanMeasure.due_on)
         .limit(SHOWN),
     )
-    # The cases' clients, by the link column of rows the kernel has just let the actor see.
-    clients = dict(
-        (await session.execute(select(Case.id, Case.client_id).where(Case.id.in_([c.id for c in cases])))).all()
-    )
+    clients = await client_of_cases(session, [c.id for c in cases])
     names = await _client_names(access, set(clients.values()))
     plan_cases = await _plan_cases(access, {m.value("plan_id") for m in measures})
     items = [
