@@ -1,15 +1,11 @@
 """The framework's ceiling: a minimal Litestar + Jinja app that renders a table of 50 rows held in
 memory. No database, no session, no middleware: what a page of the portal's size costs the framework,
 the template engine and the server alone. Every page of the portal is measured against it, in the same
-run, served the same way (`python bench/ceiling.py --workers N` runs it under the server and worker
-count of `portal serve --workers N`).
+run, served the same way: bench/run.py starts it with `portal serve --workers N` itself, with this app
+in the place of `portal.asgi:app` (see `ceiling_shim` there).
 """
 
 from __future__ import annotations
-
-import os
-import sys
-from pathlib import Path
 
 from jinja2 import DictLoader, Environment
 from litestar import Litestar, get
@@ -53,23 +49,3 @@ def create_app() -> Litestar:
 
 
 app = create_app()
-
-
-def serve(workers: int, host: str, port: int) -> None:
-    """The server call of `portal serve` (portal/cli.py), with this app in place of the portal's."""
-    import uvicorn
-
-    uvicorn.run("bench.ceiling:app", host=host, port=port, workers=workers, proxy_headers=False, log_level="info")
-
-
-if __name__ == "__main__":
-    import argparse
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.chdir(Path(__file__).resolve().parent.parent)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8100)
-    args = parser.parse_args()
-    serve(args.workers, args.host, args.port)

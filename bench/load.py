@@ -50,6 +50,7 @@ class LoadResult:
     wall_s: float = 0.0
     generator_cpu_ms: float = 0.0
     server_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -66,6 +67,10 @@ class LoadResult:
     @property
     def server_cpu_ms_per_request(self) -> float:
         return self.server_cpu_ms / self.requests if self.requests else 0.0
+
+    @property
+    def database_cpu_ms_per_request(self) -> float:
+        return self.database_cpu_ms / self.requests if self.requests else 0.0
 
     @property
     def generator_cpu_ms_per_request(self) -> float:
@@ -155,6 +160,22 @@ def cpu_ms(pids: list[int]) -> float:
     return total * 1000 / CLOCK_TICKS
 
 
+def database_backends(database: str) -> list[int]:
+    """PostgreSQL's server processes for one database on this machine, found by their process title
+    ("postgres: [cluster: ]user database address state"); the bench's own connections are not open then."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            title = cmdline(int(entry.name))
+            if title.startswith("postgres: ") and database in title.split()[2:4]:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_ms([pid]) for pid in pids}
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -220,13 +241,15 @@ async def run_load(
     max_seconds: float = 10.0,
     warmup: int = 0,
     server_pid: int | None = None,
+    database: str | None = None,
     answer_seconds: float = 30.0,
 ) -> LoadResult:
     """Send `request` over `connections` keep-alive connections until `max_requests` answers or
     `max_seconds`, whichever comes first, after `warmup` requests that are not counted (in at most a
     third of `max_seconds`). Given several requests, connection i sends the i-th of them (cycling).
     An answer that takes longer than `answer_seconds` counts as an error and its connection is opened
-    again, so a phase ends at most that long after `max_seconds`."""
+    again, so a phase ends at most that long after `max_seconds`. The CPU of the server's processes
+    and of PostgreSQL's processes serving `database` is read before and after the measured part."""
     requests = request if isinstance(request, list) else [request]
     wires = [r.encode(f"{host}:{port}") for r in requests]
     if warmup:
@@ -240,6 +263,7 @@ async def run_load(
     result = LoadResult()
     pids = descendants(server_pid) if server_pid else []
     server_before = cpu_ms(pids)
+    database_before = cpu_by_process(database_backends(database)) if database else {}
     own_before = time.process_time()
     started = time.perf_counter()
     budget = [max_requests]
@@ -253,6 +277,9 @@ async def run_load(
     result.wall_s = time.perf_counter() - started
     result.generator_cpu_ms = (time.process_time() - own_before) * 1000
     result.server_cpu_ms = cpu_ms(pids) - server_before
+    if database:  # a backend that began during the phase counts from zero
+        after = cpu_by_process(database_backends(database))
+        result.database_cpu_ms = sum(ms - database_before.get(pid, 0.0) for pid, ms in after.items())
     return result
 
 

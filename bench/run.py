@@ -3,10 +3,10 @@ server, in one run; then the figures the targets of national scale are about. Ex
 is missed.
 
 1. A scratch database (`portal_bench` on PORTAL_BENCH_PG_URL) is migrated and seeded with the commands
-   production uses (`portal migrate`, `portal seed-demo`, and `portal seed-scale --size N` with
-   `--scale N` where that command exists).
-2. `portal serve --workers N` and the ceiling (bench/ceiling.py: Litestar + Jinja, 50 rows from memory,
-   the same server and worker count) run side by side on loopback ports.
+   production uses (`portal migrate`, `portal seed-demo`, and `portal seed-scale --size SIZE` with
+   `--scale SIZE` where that command exists).
+2. `portal serve --workers N` runs twice side by side on loopback ports: once with the portal, once
+   with the ceiling (bench/ceiling.py: Litestar + Jinja, 50 rows from memory) in its place.
 3. Demo users sign in through the real /login form; the load generator (bench/load.py) runs each page
    at 32 connections, bounded in requests and seconds, with a ceiling phase before and after every
    page; a page's ratios are to those two ceiling phases. The servers' CPU time is read from /proc.
@@ -14,7 +14,7 @@ is missed.
    list queries; bytes of the first load and of an HTMX fragment; RSS of each worker after the run; a
    Casbin decision at 100,000 role lines.
 
-    python bench/run.py [--quick] [--workers 2] [--scale N] [--keep-db]
+    python bench/run.py [--quick] [--workers 2] [--scale SIZE] [--keep-db]
 """
 
 # ruff: noqa: S603 - the bench runs its own commands, never a shell or outside input
@@ -89,6 +89,7 @@ def combine(results: list[LoadResult]) -> LoadResult:
         out.wall_s += r.wall_s
         out.generator_cpu_ms += r.generator_cpu_ms
         out.server_cpu_ms += r.server_cpu_ms
+        out.database_cpu_ms += r.database_cpu_ms
         for status, n in r.statuses.items():
             out.statuses[status] = out.statuses.get(status, 0) + n
     return out
@@ -120,7 +121,7 @@ class PageRun:
 
 def table(ceiling: LoadResult, pages: list[PageRun]) -> str:
     head = (
-        f"{'page':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'gen ms/req':>10}"
+        f"{'page':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'DB ms/req':>9} {'gen ms/req':>10}"
         f" {'% ceiling':>9} {'x ceiling CPU':>13} {'requests':>8}  statuses"
     )
     lines = [head, "-" * len(head)]
@@ -131,6 +132,7 @@ def table(ceiling: LoadResult, pages: list[PageRun]) -> str:
             statuses += f" errors:{r.errors}"
         return (
             f"{name:<28} {r.rps:>7.0f} {r.p50:>7.1f} {r.p99:>7.1f} {r.server_cpu_ms_per_request:>10.2f}"
+            f" {r.database_cpu_ms_per_request:>9.2f}"
             f" {r.generator_cpu_ms_per_request:>10.2f} {share:>9} {times:>13} {r.requests:>8}  {statuses}"
         )
 
@@ -242,6 +244,17 @@ def server_env(port: int, workdir: Path) -> dict[str, str]:
     return env
 
 
+def ceiling_shim(workdir: Path) -> Path:
+    """A directory that, first on PYTHONPATH, makes `portal.asgi:app` the ceiling's app and leaves every
+    other module of the portal its own: the ceiling then runs under the very `portal serve --workers N`
+    (the same server, workers and options, whatever that command chooses)."""
+    package = workdir / "ceiling-shim" / "portal"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f"__path__ = [{str(package)!r}, {str(ROOT / 'portal')!r}]\n")
+    (package / "asgi.py").write_text("from bench.ceiling import app  # noqa: F401\n")
+    return package.parent
+
+
 def portal_command() -> list[str]:
     """The `portal` console script beside this interpreter (the worktree first on PYTHONPATH)."""
     script = Path(sys.executable).parent / "portal"
@@ -258,26 +271,45 @@ def demo_logins(printed: str) -> list[str]:
     return [line.split()[0] for line in lines if line.startswith("  ") and line.split()]
 
 
-def prepare_database(env: dict[str, str], scale: int | None) -> tuple[str, list[str]]:
-    """Migrate and seed the scratch database; returns a line saying what data it holds, and the
-    demo's logins."""
+def scale_logins(printed: str) -> tuple[str, str] | None:
+    """(owner, recipient) from the closing lines of `portal seed-scale`: "Sign in as R (the recipient)
+    or O (one of its owners)"."""
+    found = re.search(r"Sign in as (\S+) \(the recipient\) or (\S+) \(one of its owners\)", printed)
+    return (found.group(2), found.group(1)) if found else None
+
+
+@dataclass
+class Data:
+    """What the scratch database holds: a line saying so, the demo's logins, and the owner and
+    recipient that `portal seed-scale` names (None on the demo alone)."""
+
+    described: str
+    logins: list[str]
+    scale_users: tuple[str, str] | None = None
+
+
+def prepare_database(env: dict[str, str], scale: str | None) -> Data:
+    """Migrate and seed the scratch database with the `portal` commands. The seeds run outside
+    PORTAL_ENV=production (seed-scale refuses a production database); the server runs inside it."""
     _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{DATABASE}"')
+    seeding = {**env, "PORTAL_ENV": "development"}
     outputs = []
     for step in (["migrate"], ["seed-demo"]):
-        done = portal(step, env)
+        done = portal(step, seeding)
         if done.returncode:
             raise SystemExit(f"portal {' '.join(step)} failed:\n{done.stdout}\n{done.stderr}")
         outputs.append(done.stdout)
     logins = demo_logins(outputs[-1])
     if scale is None:
-        return "demo seed (portal seed-demo)", logins
-    if portal(["seed-scale", "--help"], env).returncode:
-        return f"demo seed: `portal seed-scale` is not on this branch (asked for --scale {scale})", logins
-    done = portal(["seed-scale", "--size", str(scale)], env)
+        return Data("demo seed (portal seed-demo)", logins)
+    if portal(["seed-scale", "--help"], seeding).returncode:
+        return Data(f"demo seed: `portal seed-scale` is not on this branch (asked for --scale {scale})", logins)
+    print(f"portal seed-scale --size {scale} ...", flush=True)
+    done = portal(["seed-scale", "--size", scale], seeding)
     if done.returncode:
         raise SystemExit(f"portal seed-scale failed:\n{done.stdout}\n{done.stderr}")
-    return f"portal seed-scale --size {scale} (on the demo seed)", logins
+    return Data(f"portal seed-scale --size {scale} (on the demo seed)", logins, scale_logins(done.stdout))
 
 
 @contextmanager
@@ -333,7 +365,7 @@ class User:
 def sign_in(base: str, login: str) -> User:
     import httpx
 
-    with httpx.Client(base_url=base, follow_redirects=False) as client:
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as client:
         client.get("/login")
         token = client.cookies["portal_csrf"]
         answer = client.post("/login", data={"login": login, "password": PASSWORD, "_csrf_token": token})
@@ -366,7 +398,7 @@ def get(path: str, user: User, *extra: tuple[str, str]) -> Request:
 def first_link(base: str, user: User, path: str, pattern: str) -> str:
     import httpx
 
-    page = httpx.get(base + path, headers={"Cookie": user.cookie})
+    page = httpx.get(base + path, headers={"Cookie": user.cookie}, timeout=300)
     found = re.search(pattern, page.text)
     if page.status_code != 200 or not found:
         raise SystemExit(f"no {pattern!r} on {path} for {user.login} ({page.status_code})")
@@ -413,7 +445,7 @@ def measure(
     ceilings = [ceiling_phase()]
     runs = []
     for page in pages:
-        result = load(HOST, port, page.request, server_pid=pid, **options)
+        result = load(HOST, port, page.request, server_pid=pid, database=DATABASE, **options)
         ceilings.append(ceiling_phase())
         runs.append(PageRun(page.name, result, combine(ceilings[-2:]), page.expected))
         print(
@@ -439,7 +471,7 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
     settings = Settings.from_env(env)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     counted: list[str] = []
-    explaining = [False]
+    explaining = [""]  # the page whose statements are explained now
     figures = Figures()
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
@@ -458,11 +490,10 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
         if seqscan_off:
             raw.execute("SET LOCAL enable_seqscan TO DEFAULT")
         figures.explained += 1
-        figures.scans.append(
-            "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if " on clients" in line)
-        )
+        scans = "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if " on clients" in line)
+        figures.scans.append(f"{explaining[0]}: {scans}")
         if "Seq Scan on clients" in plan:
-            figures.seq_scans.append(statement[:200] + "\n" + plan)
+            figures.seq_scans.append(f"{explaining[0]}: {statement[:300]} ...\n" + "\n".join(plan.splitlines()[:30]))
 
     event.listen(Engine, "before_cursor_execute", count)
     event.listen(Engine, "after_cursor_execute", explain)
@@ -475,9 +506,9 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
                 headers = dict(page.request.headers)
                 client.get(page.request.path, headers=headers)  # warm: the policy and caches loaded
                 counted.clear()
-                explaining[0] = page.name.startswith(("clients", "search"))
+                explaining[0] = page.name if page.name.startswith(("clients", "search")) else ""
                 answer = client.get(page.request.path, headers=headers)
-                explaining[0] = False
+                explaining[0] = ""
                 counts[page.name] = len(counted) if answer.status_code == 200 else -answer.status_code
     finally:
         event.remove(Engine, "before_cursor_execute", count)
@@ -491,7 +522,7 @@ def wire_bytes(base: str, user: User) -> tuple[float, float, float, float]:
     import httpx
 
     headers = {"Cookie": user.cookie, "Accept-Encoding": "gzip, deflate, br"}
-    with httpx.Client(base_url=base, headers=headers) as client:
+    with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
         home = client.get("/")
         assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', home.text)
         responses = [home, *(client.get(a) for a in dict.fromkeys(assets))]
@@ -506,7 +537,7 @@ def wire_bytes(base: str, user: User) -> tuple[float, float, float, float]:
     )
 
 
-def decision_us(lines: int = DECISION_LINES) -> tuple[float, float, float]:
+def decision_us(lines: int) -> tuple[float, float, float]:
     """(median µs of one decision, p99 µs, seconds to load the policy) for a Casbin enforcer of the
     portal's model with its role grants and `lines` role lines (users in 1,000 tenants), loaded from
     memory through an adapter the way a worker loads its policy (without the database's read)."""
@@ -529,7 +560,8 @@ def decision_us(lines: int = DECISION_LINES) -> tuple[float, float, float]:
     enforcer = casbin.Enforcer(str(ROOT / "policies.conf"), Lines())
     loaded = time.perf_counter() - started
     samples = []
-    for n in range(0, lines, max(1, lines // 2000)):
+    for k in range(2000):
+        n = k * lines // 2000
         start = time.perf_counter()
         enforcer.enforce(user_subject(n + 1), domain(n % 1000 + 1), "client", "list")
         samples.append((time.perf_counter() - start) * 1e6)
@@ -544,9 +576,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="A short smoke run (a few seconds per phase)")
     parser.add_argument("--workers", type=int, default=2, help="Worker processes of both servers (default 2)")
-    parser.add_argument("--scale", type=int, default=None, metavar="N", help="Seed with `portal seed-scale --size N`")
-    parser.add_argument("--owner", default="inson.social", help="A login whose tenant owns clients")
-    parser.add_argument("--recipient", default="ngo.worker", help="A login whose tenant is shared clients")
+    parser.add_argument(
+        "--scale",
+        default=None,
+        metavar="SIZE",
+        help="Also seed with `portal seed-scale --size SIZE` (e.g. full, small)",
+    )
+    parser.add_argument("--owner", default=None, help="A login whose tenant owns clients (default: the data's)")
+    parser.add_argument(
+        "--recipient", default=None, help="A login whose tenant is shared clients (default: the data's)"
+    )
     parser.add_argument("--search", default="ov", help="The search text of the search page")
     parser.add_argument("--keep-db", action="store_true", help=f"Leave the {DATABASE} database afterwards")
     args = parser.parse_args(argv)
@@ -560,38 +599,43 @@ def main(argv: list[str] | None = None) -> int:
         port, ceiling_port = free_port(), free_port()
         env = server_env(port, workdir)
         print(f"Preparing {DATABASE} ...", flush=True)
-        data, logins = prepare_database(env, args.scale)
+        data = prepare_database(env, args.scale)
+        owner_login, recipient_login = data.scale_users or ("inson.social", "ngo.worker")
         try:
             base = f"http://{HOST}:{port}"
             serve = [*portal_command(), "serve", "--workers", str(args.workers)]
-            ceiling = [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--workers", str(args.workers),
-                       "--port", str(ceiling_port)]  # fmt: skip
+            ceiling_env = {
+                **server_env(ceiling_port, workdir),
+                "PYTHONPATH": f"{ceiling_shim(workdir)}{os.pathsep}{ROOT}",
+            }
             with (
                 running(serve, env, port, "/health", logs / "portal.log") as pid,
-                running(ceiling, env, ceiling_port, "/", logs / "ceiling.log") as ceiling_pid,
+                running(serve, ceiling_env, ceiling_port, "/", logs / "ceiling.log") as ceiling_pid,
             ):
-                owner, recipient = sign_in(base, args.owner), sign_in(base, args.recipient)
-                pages = key_pages(base, owner, recipient, args.search, logins)
+                owner = sign_in(base, args.owner or owner_login)
+                recipient = sign_in(base, args.recipient or recipient_login)
+                pages = key_pages(base, owner, recipient, args.search, data.logins)
                 print(f"Load: {profile.connections} connections, at most {profile.max_requests} requests or "
                       f"{profile.max_seconds:.0f} s per phase, {args.workers} workers each", flush=True)  # fmt: skip
                 ceiling_result, runs = measure(pages, port, pid, ceiling_port, ceiling_pid, profile)
                 rss = {p: rss_mb(p) for p in workers_of(pid)}
                 ceiling_rss = [rss_mb(p) for p in workers_of(ceiling_pid)]
                 first_wire, first_gzip, fragment_wire, fragment_gzip = wire_bytes(base, owner)
-            counts, figures = statements_and_plans(env, pages, seqscan_off=args.scale is None)
+            counts, figures = statements_and_plans(env, pages, seqscan_off=data.scale_users is None)
         finally:
             if not args.keep_db:
                 _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
-    median_us, p99_us, built_s = decision_us()
-    figures.decision_us = median_us
+    decisions = {lines: decision_us(lines) for lines in (1_000, 10_000, DECISION_LINES)}
+    figures.decision_us = decisions[DECISION_LINES][0]
     figures.first_load_kb = first_wire
     figures.fragment_kb = fragment_wire
     figures.rss_mb = list(rss.values())
 
     print()
     print(f"Logs of both servers: {logs}")
-    print(f"Data: {data}; server: `portal serve --workers {args.workers}`; PostgreSQL {DATABASE}")
+    print(f"Data: {data.described}; owner {owner.login}, recipient {recipient.login}")
+    print(f"Server: `portal serve --workers {args.workers}` on PostgreSQL ({DATABASE}), the ceiling beside it")
     print(table(ceiling_result, runs))
     print("\nSQL statements per page (one request in-process, after a warm one):")
     for name, n in counts.items():
@@ -600,14 +644,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"HTMX fragment (client rows): {fragment_wire:.1f} KB on the wire, {fragment_gzip:.1f} KB gzipped")
     print("RSS per worker after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss.values())
           + f" (ceiling: {', '.join(f'{mb:.0f} MB' for mb in ceiling_rss)})")  # fmt: skip
-    print(f"Casbin decision at {DECISION_LINES:,} role lines: median {median_us:.1f} µs, p99 {p99_us:.1f} µs "
-          f"(loading the policy from memory: {built_s:.1f} s, a worker's reload of every line)")  # fmt: skip
-    how = "enable_seqscan off: the demo's few rows would be scanned anyway" if args.scale is None else "as planned"
+    print("Casbin decision (median, p99) and loading the policy from memory (a worker's reload of every line):")
+    for lines, (median, p99, loaded) in decisions.items():
+        print(f"  {lines:>7,} role lines: {median:7.1f} µs, {p99:8.1f} µs; loaded in {loaded:5.2f} s")
+    how = (
+        "enable_seqscan off: the demo's few rows would be scanned anyway" if data.scale_users is None else "as planned"
+    )
     print(f"EXPLAIN of the client list queries ({how}): {figures.explained} explained, "
           f"{len(figures.seq_scans)} with a Seq Scan on clients")  # fmt: skip
     for scans in figures.scans:
         print(f"    {scans}")
-    for plan in figures.seq_scans[:3]:
+    for plan in figures.seq_scans[:2]:
         print("    " + plan.replace("\n", "\n    "))
     found = targets(runs, figures)
     print("\nTargets (issue 9):")

@@ -187,3 +187,13 @@ def test_the_demo_logins_are_read_from_what_seed_demo_prints() -> None:
         "Written to var/demo-logins.json\n"
     )
     assert run.demo_logins(printed) == ["pes.admin", "ngo.worker"]
+
+
+def test_the_owner_and_recipient_are_read_from_what_seed_scale_prints() -> None:
+    printed = (
+        "The recipient scale-recipient holds 100 clauses from 100 owners over 20,000 engaged clients.\n"
+        "Sign in as scale.recipient (the recipient) or scale.owner.17 (one of its owners),\n"
+        "password icm-demo-2026. Written in 32.0 s.\n"
+    )
+    assert run.scale_logins(printed) == ("scale.owner.17", "scale.recipient")
+    assert run.scale_logins("nothing of the kind") is None
