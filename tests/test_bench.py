@@ -200,3 +200,23 @@ def test_the_owner_and_recipient_are_read_from_what_seed_scale_prints() -> None:
     )
     assert run.scale_logins(printed) == ("scale.owner.17", "scale.recipient")
     assert run.scale_logins("nothing of the kind") is None
+
+
+def test_under_the_ceiling_shim_portal_asgi_is_the_ceiling_and_every_other_module_the_portals(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    shim = run.ceiling_shim(tmp_path)
+    probe = (
+        "import portal.asgi, portal.cli, portal.settings, bench.ceiling;"
+        "print(portal.asgi.app is bench.ceiling.app, portal.cli.__file__, portal.settings.ROOT)"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{shim}{os.pathsep}{run.ROOT}"}
+    # Run from elsewhere: like the `portal` script, nothing but PYTHONPATH puts the worktree on the path.
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    same, cli, root = done.stdout.split()
+    assert same == "True"
+    assert cli == str(run.ROOT / "portal" / "cli.py")
+    assert root == str(run.ROOT)
