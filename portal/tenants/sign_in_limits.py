@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +33,7 @@ LOGIN = "login"
 ADDRESS = "address"
 # A compare-and-swap loses only when another attempt won; far more tries than simultaneous attempts.
 _TRIES = 200
+SWEEP = 200  # stale rows a successful sign-in clears at most
 
 
 @dataclass(frozen=True)
@@ -150,16 +151,21 @@ async def succeeded(
 ) -> None:
     """The password (or identity) proved right: the login starts afresh and the address gets its slot back.
 
-    Runs in the caller's transaction, so it holds only if the sign-in is saved."""
+    Runs in the caller's transaction, so it holds only if the sign-in is saved. Rows are locked in the
+    order `reserve` locks them, the address before the login: the other order let two sign-ins of one
+    person from one address (or one office behind one address) wait on each other in a cycle."""
+    await give_back(session, address)
     if login is not None:
         await session.execute(delete(SignInThrottle).where(SignInThrottle.kind == LOGIN, SignInThrottle.value == login))
-    await give_back(session, address)
-    # Rows nobody failed with for a whole window hold nothing worth keeping.
-    await session.execute(
-        delete(SignInThrottle).where(
-            SignInThrottle.last_failure_at < now - window, SignInThrottle.next_attempt_at <= now
-        )
+    # Rows nobody failed with for a whole window hold nothing worth keeping; one a running attempt holds
+    # is left for a later sweep rather than waited for.
+    stale = (
+        select(SignInThrottle.kind, SignInThrottle.value)
+        .where(SignInThrottle.last_failure_at < now - window, SignInThrottle.next_attempt_at <= now)
+        .limit(SWEEP)
+        .with_for_update(skip_locked=True)
     )
+    await session.execute(delete(SignInThrottle).where(tuple_(SignInThrottle.kind, SignInThrottle.value).in_(stale)))
 
 
 async def give_back(session: AsyncSession, address: str) -> None:

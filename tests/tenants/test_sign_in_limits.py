@@ -42,6 +42,16 @@ def test_simultaneous_attempts_never_check_more_passwords_than_the_limit(make_cl
     assert set(statuses) <= {303, 422, 429}, statuses
 
 
+def test_one_person_signing_in_at_once_from_one_address_never_meets_an_error(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Twelve right passwords at once, one person from one address (an office behind one router, a
+    browser restoring its tabs): each is let in or asked to wait, and none ends in an error. The address's
+    and the login's counters were once locked in opposite orders by the count and the success, and the
+    two transactions waited on each other."""
+    statuses = attempt_at_once(make_client, "pes.case", [DEMO_PASSWORD] * 12)
+    assert set(statuses) <= {303, 429}, statuses
+    assert 303 in statuses
+
+
 def move_clock(app, **delta: float) -> None:  # type: ignore[no-untyped-def]
     app.state.clock = lambda: utcnow() + timedelta(**delta)
 
