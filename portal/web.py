@@ -26,7 +26,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import i18n
+from portal import assets, i18n
 from portal.access.guard import Actor
 from portal.access.kernel import Access
 from portal.db import tenant_session
@@ -74,14 +74,20 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         is_static = scope["path"].startswith("/static/")
-        csp = getattr(scope["litestar_app"].state, "csp", CSP).encode()
+        state = scope["litestar_app"].state
+        csp = getattr(state, "csp", CSP).encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _value in headers}
                 headers.extend(h for h in [(b"content-security-policy", csp), *SECURITY_HEADERS] if h[0] not in names)
-                if not is_static and b"cache-control" not in names:
+                if is_static and b"cache-control" not in names and message["status"] < 400:
+                    # A year for the address a page links to (its digest), a check every time otherwise.
+                    versions = getattr(state, "static_versions", {})
+                    kept = assets.cache_control(versions, scope["path"].removeprefix("/static"), scope["query_string"])
+                    headers.append((b"cache-control", kept))
+                elif not is_static and b"cache-control" not in names:
                     # Pages carry personal data: never kept by the browser or a proxy.
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
