@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import assets, i18n
 from portal.access.guard import Actor
 from portal.access.kernel import Access
-from portal.db import tenant_session
+from portal.db import REQUEST_SESSION, act_for, tenant_session
 from portal.edge import ID_MAX as ID_MAX
 from portal.edge import clean_text as clean_text
 from portal.edge import parse_int as parse_int
@@ -106,17 +106,29 @@ class ActorMiddleware(ASGIMiddleware):
     exclude_path_pattern = "^/static/"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app_state = scope["litestar_app"].state
+        # The request's one database session (see provide_db): no connection is taken until it is used.
+        session = tenant_session(app_state.sessionmaker, None)
+        scope.setdefault("state", {})[REQUEST_SESSION] = session
+        try:
+            await self._with_actor(scope, receive, send, next_app, session)
+        finally:
+            # Whatever the handler left open (a guard refused it, it took no `db`) ends unsaved here.
+            await session.close()
+
+    async def _with_actor(
+        self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, session: AsyncSession
+    ) -> None:
         request: Request = Request(scope)
         token = request.cookies.get(SESSION_COOKIE)
         actor = None
         language = None
         if token:
-            async with scope["litestar_app"].state.sessionmaker() as session:
-                actor = await scope["litestar_app"].state.load_actor(
-                    session, token, scope["litestar_app"].state.clock()
-                )
-                if actor is not None:
-                    language = actor.language
+            app_state = scope["litestar_app"].state
+            actor = await app_state.load_actor(session, token, app_state.clock())
+            if actor is not None:
+                language = actor.language
+                await act_for(session, actor.tenant_id)
         chosen = i18n.choose_language(
             request.cookies.get(i18n.LANGUAGE_COOKIE), language, request.headers.get("accept-language")
         )
@@ -217,19 +229,33 @@ class UnstorableInput(HTTPException):
     status_code = 400
 
 
+def request_session(request: Request) -> AsyncSession | None:
+    """The request's one database session, opened by ActorMiddleware (None on paths it skips)."""
+    return request.scope.get("state", {}).get(REQUEST_SESSION)
+
+
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: committed after the handler returns, rolled back if it raises.
-    On PostgreSQL every transaction acts for the signed-in actor's tenant (none without one), which
-    the row-level security policies of migration 0008 read."""
-    actor = request.scope.get("state", {}).get("actor")
-    async with tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None) as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+
+    It is the session the actor was looked up in (ActorMiddleware), and the guard and the header's
+    count read in, on one connection: a request checks one out of the pool, once. On PostgreSQL it
+    acts for the signed-in actor's tenant (none without one), which the row-level security policies
+    of migration 0008 read; `act_for` set it when the actor was found."""
+    session = request_session(request)
+    own = session is None
+    if session is None:
+        actor = request.scope.get("state", {}).get("actor")
+        session = tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None)
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+    finally:
+        if own:
+            await session.close()
 
 
 def provide_actor(request: Request) -> Any:
