@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     i18n.load_all()
     seal.use_key(settings.signing_key)
     # On PostgreSQL the app's own role, subject to row-level security; migrations use the owner's URL.
-    engine = make_engine(settings.app_url)
+    engine = make_engine(settings.app_url, settings.db_pool_size, settings.db_max_overflow)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

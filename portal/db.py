@@ -154,10 +154,12 @@ def prepare_app_role(connection: Connection, app_url: str) -> None:
         connection.execute(text(statement))
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow` more at
+    a peak (Settings.db_pool_size, db_max_overflow); a request holds one (portal/web.py, provide_db)."""
     if url.startswith("sqlite"):
         return create_async_engine(url, connect_args={"timeout": 30})
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -260,6 +261,33 @@ async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 def provide_actor(request: Request) -> Any:
     return request.scope.get("state", {}).get("actor")
+
+
+def client_address(request: Request) -> str:
+    """The address a request comes from: the socket peer, unless that peer is a reverse proxy named in
+    TRUSTED_PROXIES; then the nearest address its X-Forwarded-For names that is not one of them. A
+    forwarded-for header from anyone else is whatever the client wants it to be, and is ignored."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = request.app.state.settings.trusted_proxies
+    if not proxies or not _among(peer, proxies):
+        return peer
+    hops = [hop.strip() for value in request.headers.getall("x-forwarded-for", []) for hop in value.split(",")]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # not written by a proxy of ours: the chain cannot be read further
+        if not _among(str(address), proxies):
+            return str(address)
+    return peer
+
+
+def _among(address: str, networks: Any) -> bool:
+    try:
+        found = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(found in network for network in networks)
 
 
 def now(request: Request) -> datetime:
