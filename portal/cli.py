@@ -58,6 +58,11 @@ def migrate_database(settings: Settings, revision: str = "head") -> None:
             await recompile_grants(session)
 
     _run_in_session(settings, reference)
+    # The key that seals signatures and checkpoints exists from the first migration on: copied from
+    # here to every other machine, never made a second time by one of them (see `serve`).
+    from portal.access import seal
+
+    seal.portal_key()
 
 
 def downgrade_database(settings: Settings, revision: str) -> None:
@@ -314,16 +319,38 @@ def worker(once: bool, every: float) -> None:
         pass
 
 
+SERVERS = ("uvicorn", "granian")
+
+
 @main.command()
 @click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only for more than 1)")
-def serve(workers: int) -> None:
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default="uvicorn",
+    show_default=True,
+    help="The HTTP server that runs the workers",
+)
+def serve(workers: int, server: str) -> None:
     """Serve the portal."""
-    import uvicorn
-
     settings = Settings.from_env()
+    if workers < 1:
+        raise click.ClickException("--workers must be at least 1")
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("Several workers need PostgreSQL (set DATABASE_URL)")
-    click.echo(f"Serving on http://{settings.host}:{settings.port}")
+    if settings.environment == "production" and not settings.signing_key.exists():
+        # A machine that made its own key would seal what no other machine can check.
+        raise click.ClickException(
+            f"The signing key {settings.signing_key} is missing: run `portal migrate` on one machine and copy "
+            "the key it made to the same path (PORTAL_SIGNING_KEY) on every machine"
+        )
+    click.echo(f"Serving on http://{settings.host}:{settings.port} with {server}, {workers} worker(s)")
+    if not settings.is_sqlite:
+        per_worker = settings.db_pool_size + settings.db_max_overflow
+        click.echo(
+            f"Up to {workers * per_worker} connections to PostgreSQL: {workers} x "
+            f"(DB_POOL_SIZE {settings.db_pool_size} + DB_MAX_OVERFLOW {settings.db_max_overflow})"
+        )
     if settings.is_sqlite:
         # The embedded demo delivers its e-mails in-process; on PostgreSQL run `portal worker` beside.
         import logging
@@ -336,6 +363,16 @@ def serve(workers: int) -> None:
         start_in_thread(settings, notification_links(settings))
         kept = "" if settings.smtp_host else " (SMTP_HOST is not set: they stay in the outbox and show in this log)"
         click.echo("E-mails of notifications are sent from this process" + kept)
+    if server == "granian":
+        _serve_with_granian(settings, workers)
+    else:
+        _serve_with_uvicorn(settings, workers)
+
+
+def _serve_with_uvicorn(settings: Settings, workers: int) -> None:
+    import uvicorn
+
+    # The client's address is the socket peer's; TRUSTED_PROXIES is read by the app itself.
     uvicorn.run(
         "portal.asgi:app",
         host=settings.host,
@@ -344,3 +381,19 @@ def serve(workers: int) -> None:
         proxy_headers=False,
         log_level="info",
     )
+
+
+def _serve_with_granian(settings: Settings, workers: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "portal.asgi:app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        # A worker that dies is started again, as uvicorn's supervisor does.
+        respawn_failed_workers=True,
+        log_access=False,
+    ).serve()

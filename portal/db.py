@@ -87,14 +87,32 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
 # info={TENANT: id or None} sets it at the start of every transaction it begins (None: "no tenant",
 # which the policies of migration 0008 answer with no rows). SQLite has no such wall.
 TENANT = "portal.tenant"
+# Where a request's one session is kept in its scope's state (portal/web.py, ActorMiddleware).
+REQUEST_SESSION = "db_session"
+
+
+_SET_TENANT = text("SELECT set_config('portal.tenant', :t, true)")
+
+
+def _tenant_value(tenant: int | None) -> str:
+    return "" if tenant is None else str(int(tenant))
 
 
 @event.listens_for(Session, "after_begin")
 def _set_acting_tenant(session: Session, transaction, connection: Connection) -> None:  # type: ignore[no-untyped-def]
     if TENANT in session.info and connection.dialect.name == "postgresql":
-        tenant = session.info[TENANT]
-        value = "" if tenant is None else str(int(tenant))
-        connection.execute(text("SELECT set_config('portal.tenant', :t, true)"), {"t": value})
+        connection.execute(_SET_TENANT, {"t": _tenant_value(session.info[TENANT])})
+
+
+async def act_for(session: AsyncSession, tenant_id: int | None) -> None:
+    """From now on the session acts for `tenant_id`: in the transaction under way, if any, and in every
+    one it begins later. A request's session looks up who is asking for no tenant, then acts for the
+    tenant found, on the same connection and in the same transaction."""
+    session.info[TENANT] = tenant_id
+    if session.in_transaction():
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            await connection.execute(_SET_TENANT, {"t": _tenant_value(tenant_id)})
 
 
 def prepare_app_role(connection: Connection, app_url: str) -> None:
@@ -136,10 +154,12 @@ def prepare_app_role(connection: Connection, app_url: str) -> None:
         connection.execute(text(statement))
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow` more at
+    a peak (Settings.db_pool_size, db_max_overflow); a request holds one (portal/web.py, provide_db)."""
     if url.startswith("sqlite"):
         return create_async_engine(url, connect_args={"timeout": 30})
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -179,6 +179,19 @@ def _public_url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def parse_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """TRUSTED_PROXIES: comma-separated addresses or networks, e.g. `10.0.0.5, 10.0.1.0/24`."""
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise SettingsError(f"TRUSTED_PROXIES: {item!r} is not an address or a network") from exc
+    return tuple(found)
+
+
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # each with its usual port
 
 
@@ -255,6 +268,12 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_timeout: int = 10
+    # Connections each worker process keeps to PostgreSQL, and how many more it may open at a peak
+    # (see README, "Several machines"): workers x (size + overflow) must stay under max_connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the socket peer.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     def provider(self, name: str) -> ProviderConfig | None:
         return next((p for p in self.identity_providers if p.name == name), None)
@@ -295,5 +314,8 @@ class Settings:
             identity_providers=parse_providers(env.get("OIDC_PROVIDERS", ""), environment),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             signing_key=Path(env.get("PORTAL_SIGNING_KEY") or VAR / "portal-signing-key.pem"),
+            db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 500),
+            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 10, 0, 500),
+            trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES", "")),
             **_smtp(env),  # type: ignore[arg-type]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -26,10 +27,10 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import i18n
+from portal import assets, i18n
 from portal.access.guard import Actor
 from portal.access.kernel import Access
-from portal.db import tenant_session
+from portal.db import REQUEST_SESSION, act_for, tenant_session
 from portal.edge import ID_MAX as ID_MAX
 from portal.edge import clean_text as clean_text
 from portal.edge import parse_int as parse_int
@@ -74,14 +75,20 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         is_static = scope["path"].startswith("/static/")
-        csp = getattr(scope["litestar_app"].state, "csp", CSP).encode()
+        state = scope["litestar_app"].state
+        csp = getattr(state, "csp", CSP).encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _value in headers}
                 headers.extend(h for h in [(b"content-security-policy", csp), *SECURITY_HEADERS] if h[0] not in names)
-                if not is_static and b"cache-control" not in names:
+                if is_static and b"cache-control" not in names and message["status"] < 400:
+                    # A year for the address a page links to (its digest), a check every time otherwise.
+                    versions = getattr(state, "static_versions", {})
+                    kept = assets.cache_control(versions, scope["path"].removeprefix("/static"), scope["query_string"])
+                    headers.append((b"cache-control", kept))
+                elif not is_static and b"cache-control" not in names:
                     # Pages carry personal data: never kept by the browser or a proxy.
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -100,17 +107,29 @@ class ActorMiddleware(ASGIMiddleware):
     exclude_path_pattern = "^/static/"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app_state = scope["litestar_app"].state
+        # The request's one database session (see provide_db): no connection is taken until it is used.
+        session = tenant_session(app_state.sessionmaker, None)
+        scope.setdefault("state", {})[REQUEST_SESSION] = session
+        try:
+            await self._with_actor(scope, receive, send, next_app, session)
+        finally:
+            # Whatever the handler left open (a guard refused it, it took no `db`) ends unsaved here.
+            await session.close()
+
+    async def _with_actor(
+        self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, session: AsyncSession
+    ) -> None:
         request: Request = Request(scope)
         token = request.cookies.get(SESSION_COOKIE)
         actor = None
         language = None
         if token:
-            async with scope["litestar_app"].state.sessionmaker() as session:
-                actor = await scope["litestar_app"].state.load_actor(
-                    session, token, scope["litestar_app"].state.clock()
-                )
-                if actor is not None:
-                    language = actor.language
+            app_state = scope["litestar_app"].state
+            actor = await app_state.load_actor(session, token, app_state.clock())
+            if actor is not None:
+                language = actor.language
+                await act_for(session, actor.tenant_id)
         chosen = i18n.choose_language(
             request.cookies.get(i18n.LANGUAGE_COOKIE), language, request.headers.get("accept-language")
         )
@@ -211,23 +230,64 @@ class UnstorableInput(HTTPException):
     status_code = 400
 
 
+def request_session(request: Request) -> AsyncSession | None:
+    """The request's one database session, opened by ActorMiddleware (None on paths it skips)."""
+    return request.scope.get("state", {}).get(REQUEST_SESSION)
+
+
 async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: committed after the handler returns, rolled back if it raises.
-    On PostgreSQL every transaction acts for the signed-in actor's tenant (none without one), which
-    the row-level security policies of migration 0008 read."""
-    actor = request.scope.get("state", {}).get("actor")
-    async with tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None) as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+
+    It is the session the actor was looked up in (ActorMiddleware), and the guard and the header's
+    count read in, on one connection: a request checks one out of the pool, once. On PostgreSQL it
+    acts for the signed-in actor's tenant (none without one), which the row-level security policies
+    of migration 0008 read; `act_for` set it when the actor was found."""
+    session = request_session(request)
+    own = session is None
+    if session is None:
+        actor = request.scope.get("state", {}).get("actor")
+        session = tenant_session(request.app.state.sessionmaker, actor.tenant_id if actor else None)
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+    finally:
+        if own:
+            await session.close()
 
 
 def provide_actor(request: Request) -> Any:
     return request.scope.get("state", {}).get("actor")
+
+
+def client_address(request: Request) -> str:
+    """The address a request comes from: the socket peer, unless that peer is a reverse proxy named in
+    TRUSTED_PROXIES; then the nearest address its X-Forwarded-For names that is not one of them. A
+    forwarded-for header from anyone else is whatever the client wants it to be, and is ignored."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = request.app.state.settings.trusted_proxies
+    if not proxies or not _among(peer, proxies):
+        return peer
+    hops = [hop.strip() for value in request.headers.getall("x-forwarded-for", []) for hop in value.split(",")]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # not written by a proxy of ours: the chain cannot be read further
+        if not _among(str(address), proxies):
+            return str(address)
+    return peer
+
+
+def _among(address: str, networks: Any) -> bool:
+    try:
+        found = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(found in network for network in networks)
 
 
 def now(request: Request) -> datetime:

@@ -9,6 +9,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from portal.db import REQUEST_SESSION
+
 PUBLIC = "public"
 # Signed in, acting for some tenant, no particular grant (switching tenant, logging out).
 AUTHENTICATED = "authenticated"
@@ -70,7 +72,12 @@ async def require_permission(connection: ASGIConnection, handler: BaseRouteHandl
         return
     obj, act = declared
     policy = connection.app.state.policy
-    async with connection.app.state.sessionmaker() as session:
+    session = connection.scope.get("state", {}).get(REQUEST_SESSION)
+    if session is not None:
+        # The request's session (portal/web.py): the revision is read on the connection the handler uses.
         await policy.refresh(session)
+    else:
+        async with connection.app.state.sessionmaker() as own:
+            await policy.refresh(own)
     if not policy.allows(actor.user_id, actor.tenant_id, obj, act):
         raise PermissionDeniedException(f"Not allowed: {obj}.{act}")

@@ -159,6 +159,7 @@ def domain(tenant_id: int) -> str:
 
 
 _DECIDING = threading.Lock()
+_CHECKED = "policy revision read in"  # session.info: the transaction that last read the revision
 MEMO_LIMIT = 100_000  # decisions kept per loaded policy before the memo starts again
 REPLAY_LIMIT = 500  # members changed since the loaded revision above which a worker loads everything
 KEEP_CHANGES = 10_000  # revisions of changes kept for workers that fell behind; older ones are pruned
@@ -179,7 +180,18 @@ class PolicyStore:
         self.full_loads = 0  # how many times this store read every line
 
     async def refresh(self, session: AsyncSession) -> None:
+        """Reload the role policy if its revision moved since it was loaded; once per transaction.
+
+        A request reads the revision once, in its one transaction (the guard's read; portal/web.py);
+        later refreshes in that transaction keep that answer. Reading again would gain nothing: the
+        lines are loaded on another connection, which cannot see a change this transaction made, and
+        a change another one commits meanwhile is picked up by the next request, as before."""
+        checked = (_CHECKED, id(self))
+        transaction = session.sync_session.get_transaction()
+        if transaction is not None and session.info.get(checked) is transaction and self.enforcer is not None:
+            return
         current = await current_revision(session)
+        session.info[checked] = session.sync_session.get_transaction()
         if current == self.loaded_revision and self.enforcer is not None:
             return
         async with self._lock:

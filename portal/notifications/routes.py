@@ -16,10 +16,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
 from portal.access import authenticated
-from portal.db import tenant_session
 from portal.i18n import lazy
 from portal.notifications import services
-from portal.web import DB, CurrentActor, flash, is_htmx, now, page, parse_int, see_other
+from portal.web import DB, CurrentActor, flash, is_htmx, now, page, parse_int, request_session, see_other
 
 
 def _href(request: Request):  # type: ignore[no-untyped-def]
@@ -35,19 +34,21 @@ def _href(request: Request):  # type: ignore[no-untyped-def]
 async def count_for_header(request: Request) -> None:
     """Before each full page a signed-in person opens: the figure beside "Notifications" in the header.
 
-    One short transaction of its own (the request's has not begun yet) and, without derived-item
-    providers, one indexed query. Forms, redirects and HTMX fragments have no header: nothing runs."""
+    In the request's own session and transaction (portal/web.py: request_session) and, without
+    derived-item providers, one indexed query. Forms, redirects and HTMX fragments have no header: nothing runs."""
     state = request.scope.get("state", {})
     actor = state.get("actor")
     if actor is None or request.method != "GET" or is_htmx(request):
         return None
     policy = request.app.state.policy
-    async with tenant_session(request.app.state.sessionmaker, actor.tenant_id) as session:
-        if policy.enforcer is None:
-            # The guard refreshes the role policy before every route that names a permission; only a
-            # process's first request, to a route that needs none, finds it not yet loaded.
-            await policy.refresh(session)
-        state["unread"] = await services.unread_count(session, actor, policy, now(request))
+    session = request_session(request)
+    if session is None:
+        return None
+    if policy.enforcer is None:
+        # The guard refreshes the role policy before every route that names a permission; only a
+        # process's first request, to a route that needs none, finds it not yet loaded.
+        await policy.refresh(session)
+    state["unread"] = await services.unread_count(session, actor, policy, now(request))
     return None
 
 

@@ -21,6 +21,7 @@ from portal.web import (
     CurrentActor,
     MaybeActor,
     absolute_url,
+    client_address,
     flash,
     now,
     page,
@@ -31,8 +32,8 @@ from portal.web import (
 
 
 def _client_address(request: Request) -> str:
-    # Only the socket peer: a forwarded-for header is whatever the client wants it to be.
-    return request.client.host if request.client else "unknown"
+    # The socket peer, or the client a trusted reverse proxy names (portal/web.py, client_address).
+    return client_address(request)
 
 
 def limits(request: Request) -> services.Limits:
