@@ -492,9 +492,10 @@ def add_member(url: str, user_id: int, tenant_id: int, roles: list[str]) -> None
     lines, the revision and the change the workers replay), in one transaction."""
     from portal.access.policy import write_memberships
     from portal.db import make_engine, make_sessionmaker
+    from portal.settings import normalise_database_url
 
     async def go() -> None:
-        engine = make_engine(url)
+        engine = make_engine(normalise_database_url(url))
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
                 await write_memberships(session, user_id, tenant_id, roles)
@@ -642,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--recipient", default=None, help="A login whose tenant is shared clients (default: the data's)"
     )
+    parser.add_argument(
+        "--server", choices=("uvicorn", "granian"), default=None, help="The server both run under (default: serve's)"
+    )
     parser.add_argument("--search", default="ov", help="The search text of the search page")
     parser.add_argument("--keep-db", action="store_true", help=f"Leave the {DATABASE} database afterwards")
     args = parser.parse_args(argv)
@@ -660,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             base = f"http://{HOST}:{port}"
             serve = [*portal_command(), "serve", "--workers", str(args.workers)]
+            if args.server:
+                serve += ["--server", args.server]
             ceiling_env = {
                 **server_env(ceiling_port, workdir),
                 "PYTHONPATH": f"{ceiling_shim(workdir)}{os.pathsep}{ROOT}",
