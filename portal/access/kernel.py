@@ -162,6 +162,17 @@ class Access:
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]
 
+    async def page(self, model: type, stmt: Select, size: int, category: str | None = None) -> tuple[list[View], bool]:
+        """One page of a list: at most `size` redacted views of the rows `stmt` selects in its order, and
+        whether more follow. One query asks for one row more than it shows; that row is neither shown
+        nor audited (a second query asking "is there more?" read the whole scope again)."""
+        plan = await self.plan(model, "read")
+        rows = (await self.session.scalars(stmt.where(plan.predicate(category)).limit(size + 1))).all()
+        decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
+        shown = decisions[:size]
+        await self._audit(plan, shown, "list")
+        return [redact(plan.shared, d) for d in shown], len(rows) > size
+
     async def partners(self, purpose: str) -> list[int]:
         """Tenants a live clause lets see the actor's tenant's data for `purpose`."""
         return await grants.partners(self.session, self.actor.tenant_id, purpose, local_date(self.now))

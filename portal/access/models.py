@@ -154,7 +154,11 @@ class Engagement(Model):
     (a referral, a case conference), which is what a clause's "engaged" scope reads."""
 
     __tablename__ = "engagements"
-    __table_args__ = (Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),)
+    __table_args__ = (
+        Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),
+        # A recipient's engagements with one owner: what each "engaged" grant row of a list reads.
+        Index("ix_engagements_recipient_owner", "recipient_tenant_id", "owner_tenant_id"),
+    )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -173,6 +177,7 @@ class Consent(Model):
         Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),
         # A recipient's consents, for the list filter's consent branches.
         Index("ix_consents_recipient_client", "recipient_tenant_id", "client_id"),
+        Index("ix_consents_recipient_owner", "recipient_tenant_id", "owner_tenant_id"),
     )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)

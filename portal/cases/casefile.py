@@ -255,11 +255,8 @@ async def list_cases(access: Access, stage: str = "", mine: bool = False, before
     if mine:
         stmt = stmt.where(Case.manager_user_id == access.actor.user_id, Case.tenant_id == access.actor.tenant_id)
     page = stmt.where(Case.id < before) if before is not None else stmt
-    views = await access.visible(Case, page.limit(PAGE_SIZE))
-    older = None
-    if len(views) == PAGE_SIZE:
-        more = (await access.scope(stmt.with_only_columns(Case.id), Case)).where(Case.id < views[-1].id)
-        older = views[-1].id if await access.session.scalar(more.limit(1)) is not None else None
+    views, more = await access.page(Case, page, PAGE_SIZE)
+    older = views[-1].id if more and views else None
     client_of = await client_of_cases(access.session, [v.id for v in views])
     clients = {}
     if client_of:

@@ -206,12 +206,8 @@ async def list_clients(access: Access, query: str = "", before: int | None = Non
             stmt = await access.scope(
                 stmt.where(Client.name_key.contains(key, autoescape=True)), Client, "read", "identity"
             )
-    views = await access.visible(Client, stmt.limit(PAGE_SIZE))
-    older = None
-    if len(views) == PAGE_SIZE:
-        more = (await access.scope(stmt.with_only_columns(Client.id), Client)).where(Client.id < views[-1].id)
-        older = views[-1].id if await access.session.scalar(more.limit(1)) is not None else None
-    return ClientPage(clients=views, older=older)
+    views, more = await access.page(Client, stmt, PAGE_SIZE)
+    return ClientPage(clients=views, older=views[-1].id if more and views else None)
 
 
 async def districts(access: Access) -> list[District]:

@@ -1,6 +1,7 @@
-"""The kernel's count is the number of rows its scope lets a list show, for every demo persona and for
-each declared table a home page counts: the two are built differently (a union of the ways a row is
-visible, against their OR) and must never differ."""
+"""The kernel's count and pages. The count is the number of rows its scope lets a list show, for every
+demo persona and each declared table a home page counts: the two are built differently (a union of
+the ways a row is visible, against their OR) and must never differ. A page shows and audits its own
+rows only, and says whether more follow."""
 
 from __future__ import annotations
 
@@ -55,3 +56,44 @@ def declared_owner(model):  # type: ignore[no-untyped-def]
     from portal.access.declare import declared
 
     return declared(model).owner
+
+
+def test_a_page_shows_and_audits_only_its_rows_and_tells_whether_more_follow(settings) -> None:  # type: ignore[no-untyped-def]
+    """The NGO reads the INSON centre's shared clients two at a time: each page holds two, says more follow
+    until the last, and the audit log records exactly the clients shown, never the row read to look ahead."""
+    from portal.access.models import AuditEntry
+
+    with_db(settings, share_everything_with_ngo)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        policy = PolicyStore(session.bind, settings.policy_model)
+        await policy.refresh(session)
+        actor = await actor_for(session, "ngo.worker")
+        access = Access(session, policy, actor, datetime.now(UTC))
+        everyone = [v.id for v in await access.visible(Client, select(Client).order_by(Client.id.desc()))]
+        before = set(await session.scalars(select(AuditEntry.id)))
+        shown, cursor, pages = [], None, []
+        while True:
+            stmt = select(Client).order_by(Client.id.desc())
+            if cursor is not None:
+                stmt = stmt.where(Client.id < cursor)
+            views, more = await access.page(Client, stmt, 2)
+            pages.append((len(views), more))
+            shown += [v.id for v in views]
+            if not more:
+                break
+            cursor = views[-1].id
+        audited = (
+            await session.execute(
+                select(AuditEntry.object_id).where(AuditEntry.id.not_in(before), AuditEntry.kind == "list")
+            )
+        ).scalars()
+        foreign = await session.scalars(
+            select(Client.id).where(Client.id.in_(shown), Client.tenant_id != actor.tenant_id)
+        )
+        return everyone, shown, pages, sorted(int(i) for i in audited), sorted(foreign)
+
+    everyone, shown, pages, audited, foreign = with_db(settings, work)
+    assert len(everyone) > 4 and shown == everyone
+    assert all(n == 2 and more for n, more in pages[:-1]) and not pages[-1][1]
+    assert foreign and audited == foreign
