@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from litestar import Request
 from litestar.enums import ScopeType
@@ -58,19 +59,21 @@ async def _check_edge(request: Request) -> None:
 
 
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
-_INT_QUERY_CACHE: dict[int, tuple[str, ...]] = {}
+# Keyed by the handler itself, held weakly: a key of id(handler) outlived its handler, and a handler of a
+# later app born at the same address was given another's names (and its integer parameters went unchecked).
+_INT_QUERY_CACHE: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def _int_query_parameters(handler: Any) -> tuple[str, ...]:
     """Names of a handler's query parameters declared as int (or int | None)."""
     if handler is None:
         return ()
-    key = id(handler)
-    if key not in _INT_QUERY_CACHE:
-        names = []
+    names = _INT_QUERY_CACHE.get(handler)
+    if names is None:
+        found = []
         for name, field in handler.parsed_fn_signature.parameters.items():
             types = [t.annotation for t in field.inner_types] if field.is_optional else [field.annotation]
             if isinstance(field.kwarg_definition, QueryParameter) and int in types:
-                names.append(name)
-        _INT_QUERY_CACHE[key] = tuple(names)
-    return _INT_QUERY_CACHE[key]
+                found.append(name)
+        names = _INT_QUERY_CACHE[handler] = tuple(found)
+    return names

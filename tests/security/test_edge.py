@@ -130,3 +130,18 @@ def test_a_path_component_longer_than_any_name_is_not_found(client: TestClient) 
     assert client.get("/static/" + "ж" * 200).status_code == 404
     assert client.get("/login/oidc/" + "x" * 300).status_code == 404
     assert client.get("/static/" + "x" * 200).status_code == 404  # still an ordinary missing file
+
+
+def test_each_handler_is_checked_by_its_own_integer_parameters() -> None:
+    """Apps come and go (a test suite builds hundreds; a worker may rebuild one): a handler born where an
+    earlier one lived must still have its own integer parameters checked, never the earlier one's."""
+    from litestar import get
+    from litestar.params import FromQuery
+
+    from portal.edge_middleware import _int_query_parameters
+
+    for n in range(300):
+        namespace: dict[str, object] = {"FromQuery": FromQuery, "__name__": __name__}
+        exec(f"async def handler(p{n}: FromQuery[int | None] = None) -> str:\n    return ''", namespace)  # noqa: S102
+        route = get(f"/r{n}")(namespace["handler"])
+        assert _int_query_parameters(route) == (f"p{n}",), n
