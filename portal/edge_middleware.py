@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from litestar import Request
 from litestar.enums import ScopeType
@@ -59,21 +58,22 @@ async def _check_edge(request: Request) -> None:
 
 
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
-# Keyed by the handler itself, held weakly: a key of id(handler) outlived its handler, and a handler of a
-# later app born at the same address was given another's names (and its integer parameters went unchecked).
-_INT_QUERY_CACHE: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
+# Kept on the handler itself (its `opt` mapping): a cache keyed by id(handler) outlived its handler, and
+# a handler of a later app born at the same address was given another's names (its own integer
+# parameters then went unchecked). Route handlers take no weak references.
+_INT_QUERY = "portal.int_query_parameters"
 
 
 def _int_query_parameters(handler: Any) -> tuple[str, ...]:
     """Names of a handler's query parameters declared as int (or int | None)."""
     if handler is None:
         return ()
-    names = _INT_QUERY_CACHE.get(handler)
+    names = handler.opt.get(_INT_QUERY)
     if names is None:
         found = []
         for name, field in handler.parsed_fn_signature.parameters.items():
             types = [t.annotation for t in field.inner_types] if field.is_optional else [field.annotation]
             if isinstance(field.kwarg_definition, QueryParameter) and int in types:
                 found.append(name)
-        names = _INT_QUERY_CACHE[handler] = tuple(found)
+        names = handler.opt[_INT_QUERY] = tuple(found)
     return names
