@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, func, select, text, union
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import audit, grants
@@ -146,18 +146,18 @@ class Access:
         row of the table (and test row-level security on each). A count shows no one's data: not audited."""
         plan = await self.plan(model, "read")
         pk = model.id  # type: ignore[attr-defined]
-        branches = plan.branches(category, foreign_only)
+        branches = plan.bound(category, foreign_only)
         if not branches:
             return 0
         ways = union(*(select(pk).where(branch) for branch in branches)).subquery()
-        return int(await self.session.scalar(select(func.count()).select_from(ways)) or 0)
+        return int(await self.session.scalar(select(func.count()).select_from(ways), plan.values) or 0)
 
     async def visible(
         self, model: type, stmt: Select, act: str = "read", category: str | None = None, purpose: str | None = None
     ) -> list[View]:
         """Run a select of `model` scoped to what the actor may see; redacted views, audited as a list."""
         plan = await self.plan(model, act, purpose)
-        rows = (await self.session.scalars(stmt.where(plan.predicate(category)))).all()
+        rows = (await self.session.scalars(stmt.where(_any(plan.bound(category))), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]
@@ -167,7 +167,7 @@ class Access:
         whether more follow. One query asks for one row more than it shows; that row is neither shown
         nor audited (a second query asking "is there more?" read the whole scope again)."""
         plan = await self.plan(model, "read")
-        rows = (await self.session.scalars(stmt.where(plan.predicate(category)).limit(size + 1))).all()
+        rows = (await self.session.scalars(stmt.where(_any(plan.bound(category))).limit(size + 1), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         shown = decisions[:size]
         await self._audit(plan, shown, "list")
@@ -228,6 +228,10 @@ class Access:
                 kind=kind,
                 now=self.now,
             )
+
+
+def _any(branches: tuple[ColumnElement[bool], ...]) -> ColumnElement[bool]:
+    return or_(*branches) if branches else false()
 
 
 def provide_access(request: Request, db: NamedDependency[AsyncSession]) -> Access:

@@ -30,24 +30,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
 from portal.access.declare import Shared
 from portal.access.models import AccessGrant, Consent, Engagement
-from portal.access.vocabulary import PARTY_CATEGORIES, PURPOSES
-
-# Agreement windows are calendar dates in Uzbekistan (UTC+5, no daylight saving).
-TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")
-
-
-def local_date(now: datetime) -> date:
-    if now.tzinfo is None:
-        raise ValueError("naive datetime: pass a timezone-aware now")
-    return now.astimezone(TASHKENT).date()
+from portal.access.vocabulary import PARTY_CATEGORIES
+from portal.access.ways import (
+    TASHKENT,
+    bound_ways,
+    grants_in_force,
+    live_consents,
+    local_date,
+    open_engagements,
+    parameters,
+    shared_with,
+    ways_of,
+)
 
 
 @dataclass(frozen=True)
@@ -96,93 +99,6 @@ class Decision:
 DENIED = Decision(allowed=False)
 
 
-def _grants_in_force(
-    tenant_id: int, action: str, today: date, categories: frozenset[str], purpose: str | None = None
-) -> list[ColumnElement[bool]]:
-    """The recipient's well-formed grant rows for one action and these categories (and purpose), live today."""
-    narrowed = [] if purpose is None else [AccessGrant.purpose == purpose]
-    return [
-        *narrowed,
-        AccessGrant.recipient_tenant_id == tenant_id,
-        AccessGrant.owner_tenant_id != tenant_id,
-        AccessGrant.category.in_(sorted(categories)),
-        AccessGrant.action == action,
-        AccessGrant.purpose.in_(PURPOSES),  # a malformed row grants nothing
-        AccessGrant.valid_from <= today,
-        AccessGrant.valid_until >= today,
-    ]
-
-
-def _open_engagements(tenant_id: int, today: date) -> list[ColumnElement[bool]]:
-    return [
-        Engagement.recipient_tenant_id == tenant_id,
-        Engagement.opened_on <= today,
-        or_(Engagement.closed_on.is_(None), Engagement.closed_on > today),
-    ]
-
-
-def _live_consents(tenant_id: int, now: datetime) -> list[ColumnElement[bool]]:
-    return [
-        Consent.recipient_tenant_id == tenant_id,
-        Consent.given_at <= now,
-        or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > now),
-    ]
-
-
-def shared_with(  # type: ignore[no-untyped-def]
-    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str], purpose: str | None = None
-):
-    """SQL true for a row of `shared` another tenant shares with `tenant_id` now (see `shared_branches`)."""
-    return or_(*shared_branches(shared, tenant_id, action, now, categories, purpose))
-
-
-def shared_branches(
-    shared: Shared, tenant_id: int, action: str, now: datetime, categories: frozenset[str], purpose: str | None = None
-) -> list[ColumnElement[bool]]:
-    """SQL true for a row of `shared` another tenant shares with `tenant_id` now, in one of the categories.
-
-    Three indexable branches, each driven by the recipient's own grant rows: the owners that share all
-    their clients without consent; the clients engaged with the recipient under an "engaged" grant
-    (with their consent when it asks for one); the clients that consented under an "all" grant that
-    asks for consent. A row's client is matched with its owner, so a fact recorded by one owner never
-    opens another owner's rows.
-    """
-    today = local_date(now)
-    live = _grants_in_force(tenant_id, action, today, categories, purpose)
-    free_owners = select(AccessGrant.owner_tenant_id).where(
-        *live, AccessGrant.scope == "all", AccessGrant.consent_required.is_(False)
-    )
-    engaged_owners = select(AccessGrant.owner_tenant_id).where(
-        *live, AccessGrant.scope == "engaged", AccessGrant.consent_required.is_(False)
-    )
-    engaged_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
-        *live, AccessGrant.scope == "engaged", AccessGrant.consent_required
-    )
-    all_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
-        *live, AccessGrant.scope == "all", AccessGrant.consent_required
-    )
-    consent_matches = and_(
-        Consent.client_id == Engagement.client_id, Consent.owner_tenant_id == Engagement.owner_tenant_id
-    )
-    engaged = union(
-        select(Engagement.client_id, Engagement.owner_tenant_id).where(
-            *_open_engagements(tenant_id, today), Engagement.owner_tenant_id.in_(engaged_owners)
-        ),
-        select(Engagement.client_id, Engagement.owner_tenant_id)
-        .join(Consent, consent_matches)
-        .where(
-            *_open_engagements(tenant_id, today),
-            *_live_consents(tenant_id, now),
-            tuple_(Engagement.owner_tenant_id, Consent.purpose).in_(engaged_with_consent),
-        ),
-        select(Consent.client_id, Consent.owner_tenant_id).where(
-            *_live_consents(tenant_id, now), tuple_(Consent.owner_tenant_id, Consent.purpose).in_(all_with_consent)
-        ),
-    )
-    pair = tuple_(shared.client, shared.owner)
-    return [shared.owner.in_(free_owners), pair.in_(engaged)]
-
-
 @dataclass(frozen=True)
 class Plan:
     """Everything one actor may see of one declared table for one action."""
@@ -204,24 +120,40 @@ class Plan:
         return self.shared.categories & {category}
 
     def predicate(self, category: str | None = None) -> ColumnElement[bool]:
-        branches = self.branches(category)
+        """SQL true for the rows the plan lets the actor see, with its values in place (for a select the
+        caller runs); the kernel's own reads run `bound` and pass `values` instead."""
+        key = self._shape_key(category, False)
+        if not key:
+            return false()
+        branches = ways_of(*key, tenant=self.tenant_id, today=local_date(self.now), now=self.now)
         return or_(*branches) if branches else false()
 
-    def branches(self, category: str | None = None, foreign_only: bool = False) -> list[ColumnElement[bool]]:
+    @property
+    def values(self) -> dict[str, object]:
+        """The parameters of `bound`: the actor's tenant, today in Tashkent, and now."""
+        return parameters(self.tenant_id, self.now)
+
+    def bound(self, category: str | None = None, foreign_only: bool = False) -> tuple[ColumnElement[bool], ...]:
         """The ways a row may be visible (the own tenant's, a party's, shared by clause), each indexable on
-        its own; the predicate is their OR. `foreign_only` leaves out the own tenant's rows."""
+        its own, with `values` as their parameters; the predicate is their OR. `foreign_only` leaves out
+        the own tenant's rows. Built once per shape and kept (see `bound_ways`)."""
+        key = self._shape_key(category, foreign_only)
+        return bound_ways(*key) if key else ()
+
+    def _shape_key(self, category: str | None, foreign_only: bool) -> tuple[Any, ...]:
         cats = self.categories(category)
         if not self.role_allows or not cats:
-            return []
-        branches: list[ColumnElement[bool]] = []
-        if cats & self.own_categories and not foreign_only:
-            branches.append(self.shared.owner == self.tenant_id)
-        if cats & set(PARTY_CATEGORIES):
-            branches.append(self.shared.party_predicate(self.tenant_id))
-        clause_cats = cats - set(PARTY_CATEGORIES)
-        if clause_cats and not self.shared.own_only:
-            branches += shared_branches(self.shared, self.tenant_id, self.action, self.now, clause_cats, self.purpose)
-        return branches
+            return ()
+        clause_cats = frozenset(cats - set(PARTY_CATEGORIES))
+        return (
+            self.shared.model,
+            self.action,
+            clause_cats,
+            self.purpose,
+            bool(cats & self.own_categories) and not foreign_only,
+            bool(cats & set(PARTY_CATEGORIES)),
+            bool(clause_cats) and not self.shared.own_only,
+        )
 
     async def decide(
         self, session: AsyncSession, rows: Iterable[object], category: str | None = None
@@ -273,7 +205,7 @@ class Plan:
             await session.scalars(
                 select(AccessGrant)
                 .where(
-                    *_grants_in_force(self.tenant_id, self.action, today, cats, self.purpose),
+                    *grants_in_force(self.tenant_id, self.action, today, cats, self.purpose),
                     AccessGrant.owner_tenant_id.in_(owners),
                     AccessGrant.scope.in_(("all", "engaged")),
                 )
@@ -292,7 +224,7 @@ class Plan:
                 (
                     await session.execute(
                         select(Engagement.client_id, Engagement.owner_tenant_id).where(
-                            Engagement.client_id.in_(clients), *_open_engagements(self.tenant_id, today)
+                            Engagement.client_id.in_(clients), *open_engagements(self.tenant_id, today)
                         )
                     )
                 ).all()
@@ -303,7 +235,7 @@ class Plan:
                 (
                     await session.execute(
                         select(Consent.client_id, Consent.owner_tenant_id, Consent.purpose).where(
-                            Consent.client_id.in_(clients), *_live_consents(self.tenant_id, self.now)
+                            Consent.client_id.in_(clients), *live_consents(self.tenant_id, self.now)
                         )
                     )
                 ).all()
