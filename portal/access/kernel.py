@@ -162,13 +162,20 @@ class Access:
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]
 
-    async def page(self, model: type, stmt: Select, size: int, category: str | None = None) -> tuple[list[View], bool]:
+    async def page(
+        self, model: type, stmt: Select, size: int, category: str | None = None, listed_by: str | None = None
+    ) -> tuple[list[View], bool]:
         """One page of a list: at most `size` redacted views of the rows `stmt` selects in its order, and
         whether more follow. One query asks for one row more than it shows; that row is neither shown
-        nor audited (a second query asking "is there more?" read the whole scope again)."""
+        nor audited (a second query asking "is there more?" read the whole scope again). With
+        `listed_by`, a row is listed only when the actor may see that category of it (the fields a
+        search matched), and shown with every category it may see (or `category`)."""
         plan = await self.plan(model, "read")
-        rows = (await self.session.scalars(stmt.where(_any(plan.bound(category))).limit(size + 1), plan.values)).all()
+        where = _any(plan.bound(category if listed_by is None else listed_by))
+        rows = (await self.session.scalars(stmt.where(where).limit(size + 1), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
+        if listed_by is not None:
+            decisions = [d for d in decisions if listed_by in d.categories]
         shown = decisions[:size]
         await self._audit(plan, shown, "list")
         return [redact(plan.shared, d) for d in shown], len(rows) > size

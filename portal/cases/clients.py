@@ -197,16 +197,16 @@ async def list_clients(access: Access, query: str = "", before: int | None = Non
     if before is not None:
         stmt = stmt.where(Client.id < before)
     query = query.strip()
+    listed_by = None
+    # Narrowing by what was typed must not tell a partner that an unshared client matches it: a match
+    # is listed only where the actor may see the field it matched.
     if query.isascii() and query.isdigit():
-        # Narrowing by what was typed must not tell a partner that an unshared client matches it.
-        stmt = await access.scope(stmt.where(Client.pinfl.startswith(query)), Client, category="pinfl")
+        stmt, listed_by = stmt.where(Client.pinfl.startswith(query)), "pinfl"
     elif query:
         key = translit.search_key(query)
         if key:
-            stmt = await access.scope(
-                stmt.where(Client.name_key.contains(key, autoescape=True)), Client, "read", "identity"
-            )
-    views, more = await access.page(Client, stmt, PAGE_SIZE)
+            stmt, listed_by = stmt.where(Client.name_key.contains(key, autoescape=True)), "identity"
+    views, more = await access.page(Client, stmt, PAGE_SIZE, listed_by=listed_by)
     return ClientPage(clients=views, older=views[-1].id if more and views else None)
 
 

@@ -75,3 +75,6 @@ def test_a_viewer_of_the_owner_does_not_see_notes_assessment_or_pinfl(client, se
     assert page.text.count("Not available to your role.") >= 3  # PINFL, benefits, assessment, case notes
     listed = client.get("/clients").text
     assert "Oʻrinboyev" in listed
+    # A search by the PINFL the role may not read finds nothing: the match would tell it the number.
+    assert "Oʻrinboyev" in client.get("/clients", params={"q": "Oʻrinboyev Shahzod"}).text
+    assert "Oʻrinboyev" not in client.get("/clients", params={"q": pinfl}).text
