@@ -106,29 +106,41 @@ def shared_branches(
     engaged_owners = select(AccessGrant.owner_tenant_id).where(
         *live, AccessGrant.scope == "engaged", AccessGrant.consent_required.is_(False)
     )
-    engaged_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
-        *live, AccessGrant.scope == "engaged", AccessGrant.consent_required
+    # The consent arms are driven by the recipient's few (owner, purpose) grant pairs, each leading to its
+    # consents by index: matching every consent of the recipient against the grants instead read
+    # thousands of consents one by one (150 ms for a recipient of 100 owners).
+    engaged_with_consent = (
+        select(AccessGrant.owner_tenant_id, AccessGrant.purpose)
+        .where(*live, AccessGrant.scope == "engaged", AccessGrant.consent_required)
+        .distinct()
+        .subquery()
     )
-    all_with_consent = select(AccessGrant.owner_tenant_id, AccessGrant.purpose).where(
-        *live, AccessGrant.scope == "all", AccessGrant.consent_required
+    all_with_consent = (
+        select(AccessGrant.owner_tenant_id, AccessGrant.purpose)
+        .where(*live, AccessGrant.scope == "all", AccessGrant.consent_required)
+        .distinct()
+        .subquery()
     )
-    consent_matches = and_(
-        Consent.client_id == Engagement.client_id, Consent.owner_tenant_id == Engagement.owner_tenant_id
-    )
+
+    def consents_under(pairs):  # type: ignore[no-untyped-def]
+        return and_(Consent.owner_tenant_id == pairs.c.owner_tenant_id, Consent.purpose == pairs.c.purpose)
+
     engaged = union(
         select(Engagement.client_id, Engagement.owner_tenant_id).where(
             *open_engagements(tenant, today), Engagement.owner_tenant_id.in_(engaged_owners)
         ),
         select(Engagement.client_id, Engagement.owner_tenant_id)
-        .join(Consent, consent_matches)
-        .where(
-            *open_engagements(tenant, today),
-            *live_consents(tenant, now),
-            tuple_(Engagement.owner_tenant_id, Consent.purpose).in_(engaged_with_consent),
-        ),
-        select(Consent.client_id, Consent.owner_tenant_id).where(
-            *live_consents(tenant, now), tuple_(Consent.owner_tenant_id, Consent.purpose).in_(all_with_consent)
-        ),
+        .select_from(engaged_with_consent)
+        .join(Consent, consents_under(engaged_with_consent))
+        .join(
+            Engagement,
+            and_(Engagement.client_id == Consent.client_id, Engagement.owner_tenant_id == Consent.owner_tenant_id),
+        )
+        .where(*open_engagements(tenant, today), *live_consents(tenant, now)),
+        select(Consent.client_id, Consent.owner_tenant_id)
+        .select_from(all_with_consent)
+        .join(Consent, consents_under(all_with_consent))
+        .where(*live_consents(tenant, now)),
     )
     pair = tuple_(shared.client, shared.owner)
     return [shared.owner.in_(free_owners), pair.in_(engaged)]
