@@ -105,9 +105,19 @@ class WorkingCalendar:
         return rest, working
 
 
+_LOADED = "working calendar read in"  # session.info: (transaction, years, calendar)
+
+
 async def load(session: AsyncSession, *years: int) -> WorkingCalendar:
-    """The calendar with the overrides of these years (and the next, for deadlines crossing New Year)."""
+    """The calendar with the overrides of these years (and the next, for deadlines crossing New Year).
+
+    Read once per transaction and years: a home page asks for it from several cards. A change made in
+    the transaction (set_override, remove_override) drops the kept one."""
     spread = sorted({y for year in years for y in (year, year + 1)})
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_LOADED)
+    if kept is not None and transaction is not None and kept[0] is transaction and kept[1] == spread:
+        return kept[2]
     rows = (
         await session.scalars(
             select(WorkingDayOverride).where(
@@ -115,7 +125,9 @@ async def load(session: AsyncSession, *years: int) -> WorkingCalendar:
             )
         )
     ).all()
-    return WorkingCalendar(overrides={r.day: r.working for r in rows}, notes={r.day: r.note for r in rows})
+    calendar = WorkingCalendar(overrides={r.day: r.working for r in rows}, notes={r.day: r.note for r in rows})
+    session.info[_LOADED] = (session.sync_session.get_transaction(), spread, calendar)
+    return calendar
 
 
 async def due_on(session: AsyncSession, sent_on: date, working_days: int) -> date:
@@ -127,6 +139,7 @@ async def set_override(
     session: AsyncSession, day: date, working: bool, note: str, now: datetime, user_id: int | None = None
 ) -> None:
     """Record that the government moved `day` (made it a working day, or a rest day); replaces an earlier entry."""
+    session.info.pop(_LOADED, None)
     row = await session.get(WorkingDayOverride, day)
     if row is None:
         row = WorkingDayOverride(day=day, working=working, note=note, entered_by=user_id, entered_at=now)
@@ -137,6 +150,7 @@ async def set_override(
 
 
 async def remove_override(session: AsyncSession, day: date) -> bool:
+    session.info.pop(_LOADED, None)
     result = await session.execute(delete(WorkingDayOverride).where(WorkingDayOverride.day == day))
     return bool(result.rowcount)
 
