@@ -152,11 +152,12 @@ async def active_memberships(session: AsyncSession, user_id: int) -> list[Member
 
 async def load_actor(session: AsyncSession, token: str, now: datetime) -> Actor | None:
     """The signed-in actor behind a cookie token, or None when the session is gone or expired."""
-    row = await session.get(LoginSession, token_id(token))
-    if row is None or row.expires_at <= now:
+    stmt = select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+    found = (await session.execute(stmt.where(LoginSession.id == token_id(token)))).first()
+    if found is None:
         return None
-    user = await session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.expires_at <= now or not user.is_active:
         return None
     pairs = (
         await session.execute(
