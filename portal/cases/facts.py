@@ -6,9 +6,11 @@ consent or a closed engagement counts at once: every read checks them in the que
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from portal.access.kernel import Access
 from portal.access.sharing import local_date
@@ -16,6 +18,7 @@ from portal.access.vocabulary import ENGAGEMENT_SOURCES, PURPOSES
 from portal.cases import consent_evidence
 from portal.cases.models import Client, Consent, Engagement
 from portal.i18n import gettext as _
+from portal.partnership.models import AgreementParty
 from portal.tenants.models import Tenant, User
 
 
@@ -29,15 +32,39 @@ class Partner:
 
 
 async def partners(access: Access) -> list[Partner]:
-    rows = (
-        await access.session.scalars(
-            select(Tenant).where(Tenant.id != access.actor.tenant_id, Tenant.is_active).order_by(Tenant.name_uz)
+    """The organisations an engagement or a consent may name: those the actor's organisation shares a
+    partnership agreement with, in force, ended or still being drafted. Data reaches a partner only
+    through an agreement's clauses, so no other organisation (of a thousand in the country) could
+    make use of either; a consent may still come before the agreement it serves is signed."""
+    own = access.actor.tenant_id
+    ours = aliased(AgreementParty)
+    theirs = aliased(AgreementParty)
+    stmt = (
+        select(Tenant)
+        .where(
+            Tenant.id.in_(
+                select(theirs.tenant_id)
+                .join(ours, ours.version_id == theirs.version_id)
+                .where(ours.tenant_id == own, theirs.tenant_id != own)
+            ),
+            Tenant.is_active,
         )
-    ).all()
-    return [
-        Partner(id=t.id, names={"uz": t.name_uz, "uz_Cyrl": t.name_uz_cyrl, "ru": t.name_ru, "en": t.name_en})
-        for t in rows
-    ]
+        .order_by(Tenant.name_uz)
+    )
+    return [_partner(t) for t in (await access.session.scalars(stmt)).all()]
+
+
+async def partner_names(access: Access, ids: Iterable[int]) -> dict[int, Partner]:
+    """The organisations `ids` names (the partners of recorded engagements and consents), by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await access.session.scalars(select(Tenant).where(Tenant.id.in_(wanted)))).all()
+    return {t.id: _partner(t) for t in rows}
+
+
+def _partner(t: Tenant) -> Partner:
+    return Partner(id=t.id, names={"uz": t.name_uz, "uz_Cyrl": t.name_uz_cyrl, "ru": t.name_ru, "en": t.name_en})
 
 
 async def engagements_of(access: Access, client_id: int) -> list[Engagement]:
@@ -59,10 +86,8 @@ async def consents_of(access: Access, client_id: int) -> list[Consent]:
 
 
 async def _partner_ok(access: Access, recipient_id: int) -> bool:
-    if recipient_id == access.actor.tenant_id or not 0 < recipient_id < 2**31:
-        return False
-    found = await access.session.scalar(select(Tenant.id).where(Tenant.id == recipient_id, Tenant.is_active))
-    return found is not None
+    """One of the organisations `partners` offers."""
+    return any(p.id == recipient_id for p in await partners(access))
 
 
 async def open_engagement(access: Access, client_id: int, recipient_id: int, kind: str) -> dict[str, str]:
@@ -72,7 +97,7 @@ async def open_engagement(access: Access, client_id: int, recipient_id: int, kin
         raise LookupError(client_id)
     errors = {}
     if not await _partner_ok(access, recipient_id):
-        errors["recipient"] = _("Choose a partner organisation.")
+        errors["recipient"] = _("Choose an organisation your organisation has a partnership agreement with.")
     if kind not in ENGAGEMENT_SOURCES:
         errors["kind"] = _("Choose a referral or a case conference.")
     if errors:
@@ -124,7 +149,7 @@ async def give_consent(
     errors = {}
     evidence = evidence.strip()
     if not await _partner_ok(access, recipient_id):
-        errors["recipient"] = _("Choose a partner organisation.")
+        errors["recipient"] = _("Choose an organisation your organisation has a partnership agreement with.")
     if purpose not in PURPOSES:
         errors["purpose"] = _("Choose a purpose.")
     if not 3 <= len(evidence) <= 1000 or "\x00" in evidence:

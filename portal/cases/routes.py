@@ -38,17 +38,21 @@ async def _form_page(
 
 
 async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **extra: Any) -> Response:
-    context: dict[str, Any] = {"client": view, "engagements": [], "consents": [], "partners": [], "recorders": {}}
+    context: dict[str, Any] = {"client": view, "engagements": [], "consents": [], "partners": [], "named": {}}
+    context["recorders"] = {}
     context["basis"] = None if view.own else await services.basis_of(access, view.id, view.owner_tenant_id)
     shown = context["basis"].consents if context["basis"] else []
     context["own_categories"] = access.own_categories()
     if view.own:
         consents = shown = await services.consents_of(access, view.id)
         recorded = {c.given_recorded_by for c in consents} | {c.withdrawn_recorded_by for c in consents}
+        engagements = await services.engagements_of(access, view.id)
+        partnered = {e.recipient_tenant_id for e in engagements} | {c.recipient_tenant_id for c in consents}
         context.update(
-            engagements=await services.engagements_of(access, view.id),
+            engagements=engagements,
             consents=consents,
             partners=await services.partners(access),
+            named=await services.partner_names(access, partnered),
             recorders=await services.user_names(access, {i for i in recorded if i}),
         )
     context.update(

@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.access.models import AuditEntry
 from portal.cases.models import Client, Consent, Engagement
 from portal.db import utcnow
+from portal.partnership.seed import OUTSIDER
 from tests.conftest import login, post_form, with_db
 from tests.factories import english, make_agreement, tenant_id
 
@@ -233,3 +234,36 @@ def test_closing_the_engagement_ends_an_engaged_scope_share(client, make_client,
     assert partner.get(f"/clients/{client_id}").status_code == 404
     bad = post_form(client, f"/clients/{client_id}/engagements", {"recipient": "", "kind": "referral"})
     assert bad.status_code == 422 and 'id="engagement-recipient-error"' in bad.text
+
+
+def test_the_partners_offered_are_those_under_an_agreement_with_the_owner(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Of the country's organisations, the engagement and consent forms offer those the owner shares a
+    partnership agreement with (here the demo pilot's parties, its agreement ended), and an organisation
+    that never was a party is refused beside the field with nothing stored and what was typed kept."""
+    client_id, _p, _c = seeded(settings)
+    ngo = with_db(settings, lambda s: tenant_id(s, "ngo-sharoit-plus"))
+    outsider = with_db(settings, lambda s: tenant_id(s, OUTSIDER))
+    english(client)
+    login(client, "inson.social")
+    page = client.get(f"/clients/{client_id}").text
+    assert page.count(f'<option value="{ngo}"') == 2 and f'<option value="{outsider}"' not in page
+    assert 'aria-describedby="engagement-recipient-hint"' in page
+    signed = {"document": ("consent-78.pdf", b"%PDF-1.4\n% signed form\n", "application/pdf")}
+    for form, fields, files in (
+        ("engagements", {"kind": "referral"}, None),
+        ("consents", {"purpose": "referral", "evidence": "Written consent form no. 78"}, signed),
+    ):
+        refused = post_form(client, f"/clients/{client_id}/{form}", {"recipient": str(outsider), **fields}, files=files)
+        assert refused.status_code == 422, form
+        assert f'id="{form[:-1]}-recipient-error"' in refused.text and "partnership agreement with" in refused.text
+        assert "Written consent form no. 78" in refused.text or form == "engagements"
+
+    def with_outsider(model):  # type: ignore[no-untyped-def]
+        counted = (
+            select(func.count())
+            .select_from(model)
+            .where(model.client_id == client_id, model.recipient_tenant_id == outsider)
+        )
+        return with_db(settings, lambda s: s.scalar(counted))
+
+    assert with_outsider(Engagement) == 0 and with_outsider(Consent) == 0
