@@ -9,6 +9,7 @@ import os
 import pytest
 
 from bench import run
+from bench import verdict as judged
 from bench.load import LoadResult, Request, cpu_ms, descendants, percentile, rss_mb, run_load
 
 
@@ -142,23 +143,23 @@ def _result(rps: float, cpu_per_request: float, p99: float, statuses: dict[int, 
 
 
 def test_the_table_and_the_targets_read_ratios_to_the_neighbouring_ceiling() -> None:
-    ceiling = run.combine([_result(1000, 1.0, 20), _result(1000, 1.0, 20)])
+    ceiling = judged.combine([_result(1000, 1.0, 20), _result(1000, 1.0, 20)])
     assert ceiling.requests == 200
     assert ceiling.rps == pytest.approx(1000)
-    fast = run.PageRun("fast page", _result(600, 1.6, 40), ceiling)
-    slow = run.PageRun("slow page", _result(100, 10.0, 400), ceiling)
-    broken = run.PageRun("broken page", _result(600, 1.0, 40, {200: 90, 500: 10}), ceiling)
+    fast = judged.PageRun("fast page", _result(600, 1.6, 40), ceiling)
+    slow = judged.PageRun("slow page", _result(100, 10.0, 400), ceiling)
+    broken = judged.PageRun("broken page", _result(600, 1.0, 40, {200: 90, 500: 10}), ceiling)
     assert fast.share == pytest.approx(0.6)
     assert slow.cpu_times == pytest.approx(10.0)
 
-    text = run.table(ceiling, [fast, slow, broken])
+    text = judged.table(ceiling, [fast, slow, broken])
     assert "ceiling (all its phases)" in text
     assert "60%" in text and "x10.0" in text and "500:10" in text
 
-    figures = run.Figures(
+    figures = judged.Figures(
         decision_us=12.0, first_load_kb=30.0, fragment_kb=9.0, rss_mb=[120.0, 260.0], explained=2, policy_change_ms=400
     )
-    verdict = {t.name: t.met for t in run.targets([fast, slow, broken], figures)}
+    verdict = {t.name: t.met for t in judged.targets([fast, slow, broken], figures)}
     assert verdict["fast page: >= 50% of the ceiling's throughput"]
     assert verdict["fast page: p99 < 150 ms"]
     assert not verdict["slow page: >= 50% of the ceiling's throughput"]
@@ -170,14 +171,14 @@ def test_the_table_and_the_targets_read_ratios_to_the_neighbouring_ceiling() -> 
     assert not verdict["RSS per worker <= 250 MB"]
     assert verdict["one role line changed at 100,000 lines: every answer within 1000 ms"]
     assert verdict["no sequential scan over clients in the client lists"]
-    report = run.report_targets(run.targets([fast], figures))
+    report = judged.report_targets(judged.targets([fast], figures))
     assert "MISSED  HTMX fragment" in report and "met     fast page: answered" in report
 
 
 def test_a_figure_not_measured_and_a_sequential_scan_miss_their_targets() -> None:
-    verdict = {t.name: t.met for t in run.targets([], run.Figures(seq_scans=["SELECT ... Seq Scan on clients"]))}
+    verdict = {t.name: t.met for t in judged.targets([], judged.Figures(seq_scans=["SELECT ... Seq Scan on clients"]))}
     assert not any(verdict.values())
-    assert not {t.name: t.met for t in run.targets([], run.Figures(explained=0))}[
+    assert not {t.name: t.met for t in judged.targets([], judged.Figures(explained=0))}[
         "no sequential scan over clients in the client lists"
     ]
 
