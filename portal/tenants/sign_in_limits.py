@@ -116,7 +116,10 @@ async def _take_slot(session: AsyncSession, kind: str, value: str, rule: Rule, n
         if row is None:
             await _insert_empty(session, kind, value, now)
             continue
-        if row.next_attempt_at > now:
+        # A wait is in force only once the failures have earned one: with free attempts left, the time an
+        # earlier attempt wrote says nothing, and an attempt whose clock was read a moment before it
+        # (it waited for a connection) must not be refused as too early.
+        if row.next_attempt_at > now and rule.delay(row.failures) > timedelta(0):
             return row.next_attempt_at
         failures = 1 if row.last_failure_at <= now - rule.window else row.failures + 1
         taken = await session.execute(

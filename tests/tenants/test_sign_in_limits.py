@@ -140,3 +140,35 @@ def test_sign_ins_through_an_identity_provider_count_against_the_address(databas
         assert right(client, "nasp.case").status_code == 429  # the password form shares the address's count
         move_clock(app, seconds=31)
         assert sign_in_through_provider(client, "feruza").status_code == 303
+
+
+def test_an_attempt_counted_after_a_later_one_is_not_made_to_wait_while_no_delay_is_in_force(database: str) -> None:
+    """Two sign-ins by one person from one address, the one that read the clock first counted second (under
+    load a request may wait for a connection): with free attempts left neither waits. The first counted
+    once wrote its own time as the next allowed one, and the other, whose clock was a moment earlier,
+    was refused as too early; a bench of many sign-ins behind one proxy met it."""
+    import asyncio
+
+    from portal.db import make_engine, make_sessionmaker
+    from portal.tenants.sign_in_limits import SignInLimits, TooEarly, reserve
+
+    settings = make_settings(database)
+    limits = SignInLimits.from_settings(settings)
+    now = utcnow()
+
+    async def attempts() -> list[bool]:
+        engine = make_engine(settings.database_url)
+        sessions = make_sessionmaker(engine)
+        refused = []
+        try:
+            for moment in (now + timedelta(seconds=1), now, now + timedelta(milliseconds=500)):
+                try:
+                    await reserve(sessions, limits, address="127.0.0.9", login="pes.case", now=moment)
+                    refused.append(False)
+                except TooEarly:
+                    refused.append(True)
+        finally:
+            await engine.dispose()
+        return refused
+
+    assert asyncio.run(attempts()) == [False, False, False]
