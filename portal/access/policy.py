@@ -247,7 +247,8 @@ class PolicyStore:
             assertion.policy_map = {DEFAULT_SEP.join(rule): i for i, rule in enumerate(assertion.policy)}
             for rule in fresh:
                 assertion.rm.add_link(rule[0], rule[1], rule[2])
-            self._memo_of, self._memo = None, {}
+            # The replayed lines keep the portal's shape or end it; the rest was checked at the load.
+            self._memo, self._by_roles = {}, self._by_roles and _users_hold_roles(fresh)
             self.loaded_revision = current
         return True
 
@@ -311,10 +312,13 @@ def _portal_shaped(enforcer: casbin.AsyncEnforcer) -> bool:
     domain) and every "g" line puts a user into a role in a tenant, so no role holds another role."""
     model = enforcer.model.model
     granted = model["p"]["p"].policy
-    held = model["g"]["g"].policy
-    return all(len(rule) == 3 and rule[0].startswith("role:") for rule in granted) and all(
-        len(rule) == 3 and rule[0].startswith("user:") and rule[1].startswith("role:") for rule in held
+    return all(len(rule) == 3 and rule[0].startswith("role:") for rule in granted) and _users_hold_roles(
+        model["g"]["g"].policy
     )
+
+
+def _users_hold_roles(held: list[list[str]]) -> bool:
+    return all(len(rule) == 3 and rule[0].startswith("user:") and rule[1].startswith("role:") for rule in held)
 
 
 def granted_pairs() -> frozenset[tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from portal.access.kernel import Access
@@ -36,22 +36,19 @@ async def partners(access: Access) -> list[Partner]:
     partnership agreement with, in force, ended or still being drafted. Data reaches a partner only
     through an agreement's clauses, so no other organisation (of a thousand in the country) could
     make use of either; a consent may still come before the agreement it serves is signed."""
-    own = access.actor.tenant_id
-    ours = aliased(AgreementParty)
-    theirs = aliased(AgreementParty)
-    stmt = (
-        select(Tenant)
-        .where(
-            Tenant.id.in_(
-                select(theirs.tenant_id)
-                .join(ours, ours.version_id == theirs.version_id)
-                .where(ours.tenant_id == own, theirs.tenant_id != own)
-            ),
-            Tenant.is_active,
-        )
-        .order_by(Tenant.name_uz)
-    )
+    stmt = select(Tenant).where(Tenant.id.in_(_co_parties(access)), Tenant.is_active).order_by(Tenant.name_uz)
     return [_partner(t) for t in (await access.session.scalars(stmt)).all()]
+
+
+def _co_parties(access: Access) -> Select:
+    """The tenants that are parties of an agreement version the actor's tenant is a party of."""
+    own = access.actor.tenant_id
+    ours, theirs = aliased(AgreementParty), aliased(AgreementParty)
+    return (
+        select(theirs.tenant_id)
+        .join(ours, ours.version_id == theirs.version_id)
+        .where(ours.tenant_id == own, theirs.tenant_id != own)
+    )
 
 
 async def partner_names(access: Access, ids: Iterable[int]) -> dict[int, Partner]:
@@ -87,7 +84,10 @@ async def consents_of(access: Access, client_id: int) -> list[Consent]:
 
 async def _partner_ok(access: Access, recipient_id: int) -> bool:
     """One of the organisations `partners` offers."""
-    return any(p.id == recipient_id for p in await partners(access))
+    if not 0 < recipient_id < 2**31:
+        return False
+    offered = select(Tenant.id).where(Tenant.id == recipient_id, Tenant.id.in_(_co_parties(access)), Tenant.is_active)
+    return await access.session.scalar(offered) is not None
 
 
 async def open_engagement(access: Access, client_id: int, recipient_id: int, kind: str) -> dict[str, str]:

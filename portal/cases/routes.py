@@ -38,8 +38,14 @@ async def _form_page(
 
 
 async def _detail_page(access: AccessDep, view: View, status_code: int = 200, **extra: Any) -> Response:
-    context: dict[str, Any] = {"client": view, "engagements": [], "consents": [], "partners": [], "named": {}}
-    context["recorders"] = {}
+    context: dict[str, Any] = {
+        "client": view,
+        "engagements": [],
+        "consents": [],
+        "partners": [],
+        "named": {},
+        "recorders": {},
+    }
     context["basis"] = None if view.own else await services.basis_of(access, view.id, view.owner_tenant_id)
     shown = context["basis"].consents if context["basis"] else []
     context["own_categories"] = access.own_categories()

@@ -110,6 +110,8 @@ def test_a_replayed_policy_decides_as_a_freshly_loaded_one(settings) -> None:  #
             await session_of(write)
             if rng.random() < 0.5:
                 await session_of(worker.refresh)
+                # A decision between replays: the worker keeps deciding with the policy it replayed.
+                worker.allows(rng.choice(users), rng.choice(tenants), "client", "list")
         await session_of(worker.refresh)
         fresh = PolicyStore(engine, settings.policy_model)
         await session_of(fresh.refresh)

@@ -90,3 +90,21 @@ def test_the_working_days_page_lists_the_years_days_off_and_transfers(settings, 
     assert "9 March 2026" in page.text and "14 March 2026" in page.text and "Decree 77" in page.text
     assert "12 December 2026" in page.text  # the package's own transfer
     assert client.get("/working-days", params={"year": "99999"}).status_code == 200
+
+
+def test_a_transfer_entered_or_removed_counts_at_once_in_the_same_transaction(settings) -> None:  # type: ignore[no-untyped-def]
+    """The calendar is read once per transaction; a day moved or unmoved in that transaction counts at once."""
+    from portal.cases import calendar
+
+    moved = date(2026, 3, 4)  # a Wednesday
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        seen = [(await calendar.load(session, 2026)).is_working(moved)]
+        await calendar.set_override(session, moved, False, "moved by decree", datetime(2026, 3, 1, tzinfo=UTC))
+        seen.append((await calendar.load(session, 2026)).is_working(moved))
+        await calendar.remove_override(session, moved)
+        seen.append((await calendar.load(session, 2026)).is_working(moved))
+        await session.rollback()
+        return seen
+
+    assert with_db(settings, work) == [True, False, True]
