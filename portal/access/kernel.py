@@ -137,7 +137,9 @@ class Access:
     ) -> Select:
         """Restrict a select of `model` to the rows the actor may `act` on (in `category`, or any)."""
         plan = await self.plan(model, act, purpose)
-        return stmt.where(plan.predicate(category))
+        # The kept expression, with this request's values set on the statement: they travel with it into
+        # any statement that embeds it, and its compiled SQL stays cached per shape (SQLAlchemy 2.1).
+        return stmt.where(_any(plan.bound(category))).params(plan.values)
 
     async def count(self, model: type, category: str | None = None, foreign_only: bool = False) -> int:
         """How many rows of `model` the actor may read (in `category`, or any); with `foreign_only`, only

@@ -120,8 +120,8 @@ class Plan:
         return self.shared.categories & {category}
 
     def predicate(self, category: str | None = None) -> ColumnElement[bool]:
-        """SQL true for the rows the plan lets the actor see, with its values in place (for a select the
-        caller runs); the kernel's own reads run `bound` and pass `values` instead."""
+        """SQL true for the rows the plan lets the actor see, built anew with its values in place: the
+        tests' reference for what `bound` with `values` must select (the kernel runs `bound`)."""
         key = self._shape_key(category, False)
         if not key:
             return false()

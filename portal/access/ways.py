@@ -3,8 +3,8 @@
 A row is visible to its own tenant, to a tenant one of its party columns names, or to a tenant a
 live grant row ties to its owner (sharing.py tells the rules). Each way is one indexable branch; a
 list's predicate is their OR, a count their union. The expressions are built once per shape and
-bound to the actor's tenant, the day and the instant as parameters when a statement runs; the same
-builder gives them with the values in place for a select a caller runs itself.
+bound to the actor's tenant, the day and the instant as parameters when a statement runs (the
+kernel passes them to its own reads, and sets them on a select a caller runs itself).
 """
 
 from __future__ import annotations
