@@ -198,7 +198,7 @@ def rss_mb(pid: int) -> float:
 async def _connection(
     host: str,
     port: int,
-    wire: bytes,
+    wires: list[bytes],
     budget: list[int],
     deadline: float,
     result: LoadResult,
@@ -206,12 +206,14 @@ async def _connection(
     answer_seconds: float,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
+    sent = 0
     try:
         while budget[0] > 0 and time.perf_counter() < deadline:
             budget[0] -= 1
             started = time.perf_counter()
             try:
-                writer.write(wire)
+                writer.write(wires[sent % len(wires)])
+                sent += 1
                 status, headers, body = await asyncio.wait_for(read_response(reader), answer_seconds)
             except (OSError, asyncio.IncompleteReadError, ResponseError, ValueError, TimeoutError):
                 result.errors += 1
@@ -245,18 +247,24 @@ async def run_load(
     answer_seconds: float = 30.0,
 ) -> LoadResult:
     """Send `request` over `connections` keep-alive connections until `max_requests` answers or
-    `max_seconds`, whichever comes first, after `warmup` requests that are not counted (in at most a
-    third of `max_seconds`). Given several requests, connection i sends the i-th of them (cycling).
-    An answer that takes longer than `answer_seconds` counts as an error and its connection is opened
-    again, so a phase ends at most that long after `max_seconds`. The CPU of the server's processes
-    and of PostgreSQL's processes serving `database` is read before and after the measured part."""
+        `max_seconds`, whichever comes first, after `warmup` requests that are not counted (in at most a
+        third of `max_seconds`). Given several requests, connection i sends the i-th, then the
+    (i + connections)-th and so on, cycling through its own share: every request of the list is sent, and
+    no two connections send the same one (with at least as many requests as connections).
+        An answer that takes longer than `answer_seconds` counts as an error and its connection is opened
+        again, so a phase ends at most that long after `max_seconds`. The CPU of the server's processes
+        and of PostgreSQL's processes serving `database` is read before and after the measured part."""
     requests = request if isinstance(request, list) else [request]
     wires = [r.encode(f"{host}:{port}") for r in requests]
+
+    def share(i: int) -> list[bytes]:
+        return wires[i % len(wires) :: connections]
+
     if warmup:
         shared, until = [warmup], time.perf_counter() + max_seconds / 3
         await asyncio.gather(
             *(
-                _connection(host, port, wires[i % len(wires)], shared, until, LoadResult(), False, answer_seconds)
+                _connection(host, port, share(i), shared, until, LoadResult(), False, answer_seconds)
                 for i in range(min(connections, warmup))
             )
         )
@@ -269,10 +277,7 @@ async def run_load(
     budget = [max_requests]
     deadline = started + max_seconds
     await asyncio.gather(
-        *(
-            _connection(host, port, wires[i % len(wires)], budget, deadline, result, True, answer_seconds)
-            for i in range(connections)
-        )
+        *(_connection(host, port, share(i), budget, deadline, result, True, answer_seconds) for i in range(connections))
     )
     result.wall_s = time.perf_counter() - started
     result.generator_cpu_ms = (time.process_time() - own_before) * 1000

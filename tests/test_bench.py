@@ -13,8 +13,11 @@ from bench import verdict as judged
 from bench.load import LoadResult, Request, cpu_ms, descendants, percentile, rss_mb, run_load
 
 
-async def _serve_tiny(seen: list[bytes]) -> tuple[asyncio.base_events.Server, int]:
-    """An HTTP/1.1 keep-alive server: every other answer chunked; /close answers and closes."""
+async def _serve_tiny(
+    seen: list[bytes], senders: dict[bytes, set[int]] | None = None
+) -> tuple[asyncio.base_events.Server, int]:
+    """An HTTP/1.1 keep-alive server: every other answer chunked; /close answers and closes. `senders`
+    gets, for each request line and body, the client ports of the connections that sent it."""
     count = [0]
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -31,6 +34,8 @@ async def _serve_tiny(seen: list[bytes]) -> tuple[asyncio.base_events.Server, in
                 )
                 body = await reader.readexactly(length)
                 seen.append(head.split(b"\r\n")[0] + b" " + body)
+                if senders is not None:
+                    senders.setdefault(seen[-1], set()).add(writer.get_extra_info("peername")[1])
                 count[0] += 1
                 if head.startswith(b"GET /close"):
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
@@ -87,6 +92,24 @@ def test_each_connection_sends_its_own_request_and_a_closed_connection_is_opened
     assert result.errors == 0
     assert any(line == b"POST /login HTTP/1.1 login=a" for line in seen)
     assert any(line.startswith(b"GET /close") for line in seen)
+
+
+def test_every_request_of_a_list_is_sent_and_never_by_two_connections() -> None:
+    """The sign-in phase gives a list of people: each must sign in, and two connections signing one
+    person in at once would measure the sign-in limits rather than the page."""
+
+    async def go() -> dict[bytes, set[int]]:
+        senders: dict[bytes, set[int]] = {}
+        server, port = await _serve_tiny([], senders)
+        requests = [Request("POST", "/login", body=f"login=u{n}".encode()) for n in range(12)]
+        async with server:
+            result = await run_load("127.0.0.1", port, requests, connections=4, max_requests=120, max_seconds=30)
+        assert result.requests == 120
+        return senders
+
+    senders = asyncio.run(go())
+    assert sorted(senders) == sorted(f"POST /login HTTP/1.1 login=u{n}".encode() for n in range(12))
+    assert all(len(ports) == 1 for ports in senders.values()), senders
 
 
 def test_the_budget_of_seconds_ends_a_phase_against_a_server_that_never_answers() -> None:
