@@ -141,18 +141,30 @@ class Access:
         # any statement that embeds it, and its compiled SQL stays cached per shape (SQLAlchemy 2.1).
         return stmt.where(_any(plan.bound(category))).params(plan.values)
 
-    async def count(self, model: type, category: str | None = None, foreign_only: bool = False) -> int:
+    async def count(
+        self, model: type, category: str | None = None, foreign_only: bool = False, at_most: int | None = None
+    ) -> int:
         """How many rows of `model` the actor may read (in `category`, or any); with `foreign_only`, only
         other tenants' rows. The same rows `scope` lets a list show, counted as the union of the ways a row
         is visible, each read by its own index: the predicate's OR over them makes PostgreSQL read every
-        row of the table (and test row-level security on each). A count shows no one's data: not audited."""
+        row of the table (and test row-level security on each). A count shows no one's data: not audited.
+
+        With `at_most`, each way stops after `at_most + 1` rows, and an answer above `at_most` means only
+        "more than that": a recipient of a hundred owners has some 19,000 shared clients, and counting
+        them exactly read each one (150-250 ms of PostgreSQL on its home page). Up to `at_most` the answer
+        is exact, since no way was cut short."""
         plan = await self.plan(model, "read")
         pk = model.id  # type: ignore[attr-defined]
         branches = plan.bound(category, foreign_only)
         if not branches:
             return 0
-        ways = union(*(select(pk).where(branch) for branch in branches)).subquery()
-        return int(await self.session.scalar(select(func.count()).select_from(ways), plan.values) or 0)
+        ways = [select(pk).where(branch) for branch in branches]
+        if at_most is not None:
+            # Each as its own subquery: SQLite allows no LIMIT on the members of a UNION.
+            ways = [select(way.c.id) for way in (w.limit(at_most + 1).subquery() for w in ways)]
+        union_of_ways = union(*ways).subquery()
+        counted = int(await self.session.scalar(select(func.count()).select_from(union_of_ways), plan.values) or 0)
+        return counted if at_most is None else min(counted, at_most + 1)
 
     async def visible(
         self, model: type, stmt: Select, act: str = "read", category: str | None = None, purpose: str | None = None

@@ -1,6 +1,7 @@
 """The kernel's count and pages. The count is the number of rows its scope lets a list show, for every
 demo persona and each declared table a home page counts: the two are built differently (a union of
-the ways a row is visible, against their OR) and must never differ. A page shows and audits its own
+the ways a row is visible, against their OR) and must never differ, and a bounded count is exact up to
+its bound. A page shows and audits its own
 rows only, and says whether more follow."""
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def test_the_count_is_what_the_scope_shows_for_everyone(settings) -> None:  # ty
                     counted = await access.count(model, foreign_only=foreign_only)
                     assert counted == expected, (login, tenant, model.__name__, foreign_only)
                     seen.append(counted)
+                    # Bounded: exact up to the bound, and "more" (the bound plus one) beyond it.
+                    for bound in (0, 1, 2, expected):
+                        capped = await access.count(model, foreign_only=foreign_only, at_most=bound)
+                        assert capped == min(expected, bound + 1), (login, tenant, model.__name__, bound)
         return seen
 
     counts = with_db(settings, work)

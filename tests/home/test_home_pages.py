@@ -7,7 +7,8 @@ import re
 
 from litestar.testing import TestClient
 
-from tests.conftest import DEMO_PASSWORD, login, post_form
+from tests.conftest import DEMO_PASSWORD, login, post_form, with_db
+from tests.factories import share_everything_with_ngo
 
 MEMORANDUM = "/agreements/versions/{}/sign"
 
@@ -79,6 +80,22 @@ def test_a_case_manager_sees_the_counts_of_own_and_shared_clients(client: TestCl
         assert "/clients/new" in links(clients)
         assert not card(page, "to-sign"), "a case manager may not sign: no signing card"
         assert not card(page, "users")
+
+
+def test_past_its_bound_the_shared_count_says_more_than(client: TestClient, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An exact count of a big recipient's shared clients read every one of them; past the bound the
+    card says "more than", and below it the count stays exact."""
+    from portal.cases import home as clients_card
+
+    with_db(settings, share_everything_with_ngo)
+    client.cookies.set("portal_lang", "en", domain="testserver.local")
+    figures = re.findall(r'<p class="figure">([^<]*)</p>', card(home(client, "ngo.worker"), "clients"))
+    shared = int(re.match(r"(\d+) clients shared with you by partners", figures[1]).group(1))  # type: ignore[union-attr]
+    assert shared > 2, figures
+    monkeypatch.setattr(clients_card, "SHARED_COUNTED", shared)
+    assert f"{shared} clients shared with you by partners" in card(client.get("/").text, "clients")
+    monkeypatch.setattr(clients_card, "SHARED_COUNTED", 2)
+    assert "More than 2 clients shared with you by partners" in card(client.get("/").text, "clients")
 
 
 def test_an_employer_hr_sees_clients_shared_with_the_company_but_may_not_register_any(client: TestClient) -> None:
