@@ -247,13 +247,13 @@ async def run_load(
     answer_seconds: float = 30.0,
 ) -> LoadResult:
     """Send `request` over `connections` keep-alive connections until `max_requests` answers or
-        `max_seconds`, whichever comes first, after `warmup` requests that are not counted (in at most a
-        third of `max_seconds`). Given several requests, connection i sends the i-th, then the
-    (i + connections)-th and so on, cycling through its own share: every request of the list is sent, and
-    no two connections send the same one (with at least as many requests as connections).
-        An answer that takes longer than `answer_seconds` counts as an error and its connection is opened
-        again, so a phase ends at most that long after `max_seconds`. The CPU of the server's processes
-        and of PostgreSQL's processes serving `database` is read before and after the measured part."""
+    `max_seconds`, whichever comes first, after `warmup` requests that are not counted (in at most a
+    third of `max_seconds`). Given several requests, connection i sends the i-th, then the
+    (i + connections)-th and so on, cycling through its own share: every request of the list is sent,
+    and no two connections send the same one (with at least as many requests as connections). An
+    answer that takes longer than `answer_seconds` counts as an error and its connection is opened
+    again, so a phase ends at most that long after `max_seconds`. The CPU of the server's processes
+    and of PostgreSQL's processes serving `database` is read before and after the measured part."""
     requests = request if isinstance(request, list) else [request]
     wires = [r.encode(f"{host}:{port}") for r in requests]
 

@@ -151,8 +151,8 @@ class Access:
 
         With `at_most`, each way stops after `at_most + 1` rows, and an answer above `at_most` means only
         "more than that": a recipient of a hundred owners has some 19,000 shared clients, and counting
-        them exactly read each one (150-250 ms of PostgreSQL on its home page). Up to `at_most` the answer
-        is exact, since no way was cut short."""
+        them exactly read each one (250-300 ms of PostgreSQL on its home page, about 150 bounded). Up to
+        `at_most` the answer is exact, since no way was cut short."""
         plan = await self.plan(model, "read")
         pk = model.id  # type: ignore[attr-defined]
         branches = plan.bound(category, foreign_only)

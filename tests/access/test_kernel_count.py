@@ -1,8 +1,7 @@
 """The kernel's count and pages. The count is the number of rows its scope lets a list show, for every
 demo persona and each declared table a home page counts: the two are built differently (a union of
-the ways a row is visible, against their OR) and must never differ, and a bounded count is exact up to
-its bound. A page shows and audits its own
-rows only, and says whether more follow."""
+the ways a row is visible, against their OR) and must never differ; a bounded count is exact up to its
+bound. A page shows and audits its own rows only, and says whether more follow."""
 
 from __future__ import annotations
 
