@@ -89,6 +89,8 @@ def key_pages(base: str, owner: User, recipient: User, search: str, logins: list
     return [
         Page("sign-in (POST /login)", sign_in_requests(base, logins), (302, 303)),
         Page("home", get("/", owner)),
+        # The recipient's home counts the clients shared with it: the bounded count (portal/cases/home.py).
+        Page("home, recipient", get("/", recipient)),
         Page("clients, owner", get("/clients/", owner)),
         Page("clients, recipient", get("/clients/", recipient)),
         Page("shared client (recipient)", get(shared, recipient)),
