@@ -110,11 +110,23 @@ class ReferralsController(Controller):
     path = "/referrals"
 
     @get("/", name="referrals", opt=permission("referral", "list"))
-    async def index(self, access: AccessDep) -> Response:
-        sent = await referral_views.sent_referrals(access)
-        received = await referral_views.referral_inbox(access, referral_views.ALL_RECEIVED)
-        names = await referrals.tenant_names(access, {x.sender_id for x in received} | {x.recipient_id for x in sent})
-        return page("cases/referrals.html", sent=sent, received=received, tenants=names)
+    async def index(
+        self,
+        access: AccessDep,
+        awaiting_after: FromQuery[str] = "",
+        answered_before: FromQuery[str] = "",
+        sent_before: FromQuery[str] = "",
+    ) -> Response:
+        """Three lists, each paged on its own: awaiting the organisation's answer (the nearest deadline
+        first), answered by it, and sent by it (both newest first)."""
+        awaiting = await referral_views.awaiting_page(access, awaiting_after)
+        answered = await referral_views.answered_page(access, parse_int(answered_before) or None)
+        sent = await referral_views.sent_page(access, parse_int(sent_before) or None)
+        received = awaiting.lines + answered.lines
+        names = await referrals.tenant_names(
+            access, {x.sender_id for x in received} | {x.recipient_id for x in sent.lines}
+        )
+        return page("cases/referrals.html", awaiting=awaiting, answered=answered, sent=sent, tenants=names)
 
     @get("/{referral_id:int}", name="referral", opt=permission("referral", "read"))
     async def detail(self, request: Request, access: AccessDep, referral_id: FromPath[int]) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from portal.access.kernel import Access
 from portal.access.redact import View
@@ -20,10 +20,13 @@ from portal.cases.inspection import review_of
 from portal.cases.models import Client, Referral
 from portal.cases.referral_rules import KINDS, allowed_actions
 from portal.cases.referrals import facts_of, tenant_names
+from portal.edge import parse_int
 
 OPEN_STATES = ("sent", "accepted", "in_progress")
-ALL_RECEIVED = ("sent", "accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
+ANSWERED = ("accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
 LIST_LIMIT = 200
+PAGE_SIZE = 50  # rows in one page of the referrals page's lists
+NO_DUE_DAY = date(9999, 12, 31)  # a sent referral without a due day comes after every deadline
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,84 @@ def _line(view: View, cal: calendar.WorkingCalendar, today: date) -> ReferralLin
     )
 
 
-async def _lines(access: Access, stmt) -> list[ReferralLine]:  # type: ignore[no-untyped-def]
+async def _lines(access: Access, stmt, limit: int = LIST_LIMIT) -> list[ReferralLine]:  # type: ignore[no-untyped-def]
     today = local_date(access.now)
     cal = await calendar.load(access.session, today.year)
-    views = await access.visible(Referral, stmt.limit(LIST_LIMIT), category="referral")
+    views = await access.visible(Referral, stmt.limit(limit), category="referral")
     return [_line(v, cal, today) for v in views]
+
+
+@dataclass(frozen=True)
+class ReferralList:
+    """One page of a list of referrals, and where the next page starts (None on the last page)."""
+
+    lines: list[ReferralLine]
+    next: str | None
+
+
+async def _page(access: Access, stmt, cursor) -> ReferralList:  # type: ignore[no-untyped-def]
+    """One page of `stmt`'s referrals in its order; `cursor(line)` names the place after a line."""
+    today = local_date(access.now)
+    cal = await calendar.load(access.session, today.year)
+    views, more = await access.page(Referral, stmt, PAGE_SIZE, category="referral")
+    lines = [_line(v, cal, today) for v in views]
+    return ReferralList(lines, cursor(lines[-1]) if more and lines else None)
+
+
+def _due_key(line: ReferralLine) -> str:
+    due = line.deadline.due_on if line.deadline is not None else NO_DUE_DAY
+    return f"{due.isoformat()}.{line.id}"
+
+
+def _after_due(cursor: str) -> tuple[date, int] | None:
+    """The (due day, id) a cursor of the awaiting list names; None for anything else."""
+    day, _, ident = cursor.partition(".")
+    number = parse_int(ident)
+    try:
+        return (date.fromisoformat(day), number) if number is not None and len(day) == 10 else None
+    except ValueError:
+        return None
+
+
+def _received(access: Access, states: tuple[str, ...], *columns):  # type: ignore[no-untyped-def]
+    """A select of the referrals other organisations addressed to the actor's, in these states."""
+    return select(*(columns or (Referral,))).where(
+        Referral.recipient_tenant_id == access.actor.tenant_id,
+        Referral.tenant_id != access.actor.tenant_id,
+        Referral.state.in_(states),
+    )
+
+
+def _due():  # type: ignore[no-untyped-def]
+    """The answer's due day, a referral without one after all others."""
+    return func.coalesce(Referral.answer_due_on, NO_DUE_DAY)
+
+
+async def awaiting_page(access: Access, after: str = "") -> ReferralList:
+    """Referrals addressed to the actor's organisation still awaiting its answer, the nearest deadline
+    first; `after` is the cursor a previous page gave."""
+    due, stmt = _due(), _received(access, ("sent",))
+    place = _after_due(after)
+    if place is not None:
+        stmt = stmt.where(or_(due > place[0], and_(due == place[0], Referral.id > place[1])))
+    return await _page(access, stmt.order_by(due, Referral.id), _due_key)
+
+
+async def answered_page(access: Access, before: int | None = None) -> ReferralList:
+    """Referrals addressed to the actor's organisation that it has answered (or the sender withdrew),
+    newest first; `before` is the id a previous page ended at."""
+    stmt = _received(access, ANSWERED)
+    if before is not None:
+        stmt = stmt.where(Referral.id < before)
+    return await _page(access, stmt.order_by(Referral.id.desc()), lambda line: str(line.id))
+
+
+async def sent_page(access: Access, before: int | None = None) -> ReferralList:
+    """The referrals the actor's organisation drafted or sent, newest first, one page."""
+    stmt = select(Referral).where(Referral.tenant_id == access.actor.tenant_id)
+    if before is not None:
+        stmt = stmt.where(Referral.id < before)
+    return await _page(access, stmt.order_by(Referral.id.desc()), lambda line: str(line.id))
 
 
 async def case_referrals(access: Access, case_id: int) -> list[ReferralLine]:
@@ -136,22 +212,20 @@ async def case_referrals(access: Access, case_id: int) -> list[ReferralLine]:
     return await _lines(access, stmt.order_by(Referral.id.desc()))
 
 
-async def sent_referrals(access: Access) -> list[ReferralLine]:
-    """The referrals the actor's organisation drafted or sent, newest first."""
-    stmt = select(Referral).where(Referral.tenant_id == access.actor.tenant_id)
-    return await _lines(access, stmt.order_by(Referral.id.desc()))
+async def referral_inbox(
+    access: Access, states: tuple[str, ...] = OPEN_STATES, limit: int = LIST_LIMIT
+) -> list[ReferralLine]:
+    """Referrals addressed to the actor's organisation (sent, accepted, in progress by default): those
+    awaiting its answer first, the nearest deadline first, then the rest, the earliest due first."""
+    waiting_first = case((Referral.state == "sent", 0), else_=1)
+    stmt = _received(access, states).order_by(waiting_first, _due(), Referral.id)
+    return await _lines(access, stmt, limit)
 
 
-async def referral_inbox(access: Access, states: tuple[str, ...] = OPEN_STATES) -> list[ReferralLine]:
-    """Referrals addressed to the actor's organisation (sent, accepted, in progress by default), the nearest
-    deadline first: a recipient's inbox with the time left to answer."""
-    stmt = select(Referral).where(
-        Referral.recipient_tenant_id == access.actor.tenant_id,
-        Referral.tenant_id != access.actor.tenant_id,
-        Referral.state.in_(states),
-    )
-    lines = await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id))
-    return sorted(lines, key=lambda line: (line.state != "sent", line.deadline is None, line.id))
+async def awaiting_count(access: Access) -> int:
+    """How many referrals addressed to the actor's organisation await its answer."""
+    scoped = await access.scope(_received(access, ("sent",), Referral.id), Referral, category="referral")
+    return int(await access.session.scalar(select(func.count()).select_from(scoped.subquery())) or 0)
 
 
 async def awaiting_answer(access: Access) -> list[ReferralLine]:

@@ -59,11 +59,15 @@ from portal.cases.placements import Monitoring, PlacementLine, overdue_check_ins
 from portal.cases.referral_views import (
     Deadline,
     ReferralLine,
+    ReferralList,
+    answered_page,
     awaiting_answer,
+    awaiting_count,
+    awaiting_page,
     due_soon,
     referral_inbox,
     sender_alerts,
-    sent_referrals,
+    sent_page,
 )
 from portal.cases.referrals import Refused, recipients
 from portal.cases.timeline import add_event, timeline_of
@@ -75,8 +79,12 @@ __all__ = [
     "PlacementLine",
     "QueueItem",
     "ReferralLine",
+    "ReferralList",
     "Refused",
+    "answered_page",
     "awaiting_answer",
+    "awaiting_count",
+    "awaiting_page",
     "due_soon",
     "overdue_check_ins",
     "recipients",
@@ -84,7 +92,7 @@ __all__ = [
     "referral_inbox",
     "review_queue",
     "sender_alerts",
-    "sent_referrals",
+    "sent_page",
     "Act",
     "Basis",
     "CaseAlreadyOpen",

@@ -157,16 +157,16 @@ async def _plan_cases(access: Access, plan_ids: set[int]) -> dict[int, int]:
 async def referrals_to_answer(session: AsyncSession, actor: Actor, now: datetime, policy: PolicyStore) -> Card:
     """Referrals addressed to the actor's organisation, those awaiting an answer first, with the time left."""
     access = Access(session, policy, actor, now)
-    lines = await referral_views.referral_inbox(access)
+    lines = await referral_views.referral_inbox(access, limit=SHOWN)
     names = await tenant_names(access, {line.sender_id for line in lines})
-    waiting = sum(1 for line in lines if line.state == "sent")
+    waiting = await referral_views.awaiting_count(access)
     items = [
         Item(
             text=_referral_text(line, _name(names, line.sender_id)),
             href=f"/referrals/{line.id}",
             note=_time_left(line.deadline) or label("referral_state", line.state),
         )
-        for line in lines[:SHOWN]
+        for line in lines
     ]
     return Card(
         key="referral-inbox",

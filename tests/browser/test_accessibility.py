@@ -191,6 +191,9 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
             yield from case_pages(page, portal)
         if persona == "pes.sign":
             yield from password_pages(page, portal)
+        if persona in ("toqimachi.hr", "inson.social"):
+            page.goto(f"{portal.url}/referrals")
+            yield f"referrals of {persona}"
         if persona == "inson.social":
             yield from outreach_pages(page, portal)
         if persona != "pes.admin":

@@ -107,6 +107,10 @@ def walk(journey: Journey) -> None:
     journey.check(hr)
     hr.locator("#text-decline").fill("Ustaxonaga zinapoyasiz kirish hali yoʻq; bir oydan keyin qayta koʻramiz.")
     journey.go(hr, lambda: hr.locator("form[action$='/decline'] button").click())
+    # On the referrals page it has left the list awaiting an answer for the answered one.
+    journey.go(hr, lambda: hr.goto(f"{journey.portal.url}/referrals"))
+    expect(hr.locator(f"#answered-title + table a[href='{referral_path}']")).to_have_count(1)
+    expect(hr.locator(f"a[href='{referral_path}']")).to_have_count(1)
 
     # The sender sees the refusal among what needs attention.
     journey.go(worker, lambda: worker.goto(f"{journey.portal.url}/"))

@@ -1,0 +1,135 @@
+"""The referrals page and the recipient's home card at any size: each of the page's three lists
+(awaiting the organisation's answer, answered or withdrawn, sent) is paged on its own by keyset, so
+every referral is reached once and in order; the card counts every referral awaiting an answer and
+shows those first, however many others were accepted before them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.cases import referral_views, work_home
+from portal.cases.models import Referral
+from tests.cases.referral_world import MONDAY, World, act, build, draft
+from tests.conftest import login, with_db
+
+WEDNESDAY = MONDAY + timedelta(days=2)
+
+
+def _section(page: str, title_id: str) -> str:
+    """The part of the page from a list's heading to the next heading or the end of its section."""
+    start = page.index(f'id="{title_id}"')
+    ends = [i for i in (page.find("<h3", start), page.find("</section>", start)) if i != -1]
+    return page[start : min(ends)]
+
+
+def _walk(client, title_id: str, param: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every referral one list shows, following its pager from the first page to the last."""
+    url, seen = "/referrals/", []
+    for _ in range(100):
+        part = _section(client.get(url).text, title_id)
+        shown = [int(x) for x in re.findall(r'href="/referrals/(\d+)"', part)]
+        assert len(shown) <= referral_views.PAGE_SIZE
+        seen += shown
+        more = re.search(rf'href="(/referrals/?\?{param}=[^"#]+)#{title_id}"', part)
+        if more is None:
+            return seen
+        url = unescape(more.group(1))
+    raise AssertionError("the pager never ends")
+
+
+def _expected(settings, *where, order) -> list[int]:  # type: ignore[no-untyped-def]
+    return with_db(settings, lambda s: _ids(s, where, order))
+
+
+async def _ids(session, where, order):  # type: ignore[no-untyped-def]
+    return list((await session.scalars(select(Referral.id).where(*where).order_by(*order))).all())
+
+
+def _send(client, world: World, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    made = [draft(client, world, subject=f"Operator {n}") for n in range(count)]
+    for referral_id in made:
+        assert act(client, referral_id, "send", who="sender").status_code == 303
+    return made
+
+
+def test_each_list_reaches_every_referral_once_and_in_order(settings, app, client, make_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(referral_views, "PAGE_SIZE", 2)
+    app.state.clock = lambda: WEDNESDAY
+    world = build(settings)
+    login(client, "inson.social")
+    later = _send(client, world, 5)
+    still_draft = draft(client, world, subject="Not sent yet")
+    app.state.clock = lambda: MONDAY
+    (earliest,) = _send(client, world, 1)  # the newest referral, but sent first: its answer is due first
+    hr = make_client()
+    hr.app.state.clock = lambda: WEDNESDAY
+    login(hr, "toqimachi.hr")
+    for referral_id in later[:3]:
+        assert act(hr, referral_id, "decline", "No vacancy left on this shift").status_code == 303
+
+    sent = _walk(client, "sent-title", "sent_before")
+    assert sent == _expected(settings, Referral.tenant_id == world.inson, order=[Referral.id.desc()])
+    assert {*later, still_draft, earliest} <= set(sent)
+
+    to_employer = (Referral.recipient_tenant_id == world.employer, Referral.tenant_id != world.employer)
+    due = func.coalesce(Referral.answer_due_on, referral_views.NO_DUE_DAY)
+    awaiting = _walk(hr, "awaiting-title", "awaiting_after")
+    assert awaiting == _expected(settings, *to_employer, Referral.state == "sent", order=[due, Referral.id])
+    mine = [x for x in awaiting if x in {earliest, *later}]
+    assert mine == [earliest, later[3], later[4]]
+
+    answered = _walk(hr, "answered-title", "answered_before")
+    assert answered == _expected(
+        settings, *to_employer, Referral.state.in_(referral_views.ANSWERED), order=[Referral.id.desc()]
+    )
+    assert set(later[:3]) <= set(answered) and not set(answered) & set(awaiting)
+    assert still_draft not in awaiting + answered
+
+
+@pytest.mark.parametrize(
+    "query", ["awaiting_after=tomorrow", "awaiting_after=2026-13-01.5", "answered_before=-1", "sent_before=" + "9" * 30]
+)
+def test_a_cursor_that_names_no_place_shows_the_first_page(client, query: str) -> None:  # type: ignore[no-untyped-def]
+    login(client, "toqimachi.hr")
+    first = client.get("/referrals/")
+    page = client.get(f"/referrals/?{query}")
+    assert page.status_code == 200
+    assert re.findall(r'href="/referrals/\d+"', page.text) == re.findall(r'href="/referrals/\d+"', first.text)
+
+
+def test_the_home_card_counts_and_shows_first_every_referral_awaiting_an_answer(  # type: ignore[no-untyped-def]
+    settings, app, client, make_client, monkeypatch
+) -> None:
+    # Fewer lines than the referrals accepted before the waiting one: those must not hide it.
+    monkeypatch.setattr(referral_views, "LIST_LIMIT", 2)
+    monkeypatch.setattr(work_home, "SHOWN", 2)
+    app.state.clock = lambda: MONDAY
+    world = build(settings)
+    login(client, "inson.social")
+    waiting = draft(client, world, subject="Sent last")
+    accepted = _send(client, world, 2)
+    hr = make_client()
+    hr.app.state.clock = lambda: WEDNESDAY
+    login(hr, "toqimachi.hr")
+    for referral_id in accepted:
+        assert act(hr, referral_id, "accept").status_code == 303
+    app.state.clock = lambda: WEDNESDAY
+    login(client, "inson.social")  # two days on, the sign-in has lapsed
+    sent = act(client, waiting, "send", who="sender")
+    assert sent.status_code == 303, sent.text
+
+    awaiting = _expected(
+        settings, Referral.recipient_tenant_id == world.employer, Referral.state == "sent", order=[Referral.id]
+    )
+    assert waiting in awaiting and len(awaiting) > work_home.SHOWN
+    page = hr.get("/", headers={"Accept-Language": "en"}).text
+    card = re.search(r'<section[^>]*data-testid="card-referral-inbox".*?</section>', page, re.S)
+    assert card, "no inbox card"
+    assert f"{len(awaiting)} referrals await your answer" in re.sub(r"\s+", " ", card.group(0))
+    shown = [int(x) for x in re.findall(r'href="/referrals/(\d+)"', card.group(0))]
+    assert len(shown) == work_home.SHOWN and set(shown) <= set(awaiting)
