@@ -1,5 +1,6 @@
 """The figures taken in-process with the app factory on the bench's database: SQL statements per page,
-EXPLAIN of the client lists, and the bytes of the first load and of an HTMX fragment."""
+EXPLAIN of the lists of clients, cases and referrals, and the bytes of the first load and of an HTMX
+fragment."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import re
 from bench.pages import Page, User
 from bench.verdict import Figures
 
+LISTS = ("clients", "search", "cases", "referrals")  # the pages (by name) whose queries are explained
+LISTED = r"(?:clients|cases|referrals)"  # the tables none of their plans may read in full
+
 
 def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bool) -> tuple[dict[str, int], Figures]:
     """Each page once through the app factory on the same database: the SQL statements it sends, and
-    EXPLAIN of every statement of the client lists that reads the clients table (in the request's own
-    transaction, as the app's role, so row-level security and the tenant are those of the page)."""
+    EXPLAIN of every statement of the lists that reads the clients, cases or referrals table (in the
+    request's own transaction, as the app's role, so row-level security and the tenant are those of
+    the page)."""
     from litestar.testing import TestClient
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -34,7 +39,7 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
     def explain(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         if not explaining[0] or not statement.lstrip().upper().startswith("SELECT"):
             return
-        if not re.search(r"\bFROM clients\b|\bJOIN clients\b", statement):
+        if not re.search(rf"\b(?:FROM|JOIN) {LISTED}\b", statement):
             return
         raw = conn.connection.cursor()
         if seqscan_off:
@@ -44,9 +49,10 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
         if seqscan_off:
             raw.execute("SET LOCAL enable_seqscan TO DEFAULT")
         figures.explained += 1
-        scans = "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if " on clients" in line)
+        scanned = re.compile(rf" on {LISTED}\b")
+        scans = "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if scanned.search(line))
         figures.scans.append(f"{explaining[0]}: {scans}")
-        if "Seq Scan on clients" in plan:
+        if re.search(rf"Seq Scan on {LISTED}\b", plan):
             figures.seq_scans.append(f"{explaining[0]}: {statement[:300]} ...\n" + "\n".join(plan.splitlines()[:30]))
 
     event.listen(Engine, "before_cursor_execute", count)
@@ -60,7 +66,7 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
                 headers = dict(page.request.headers)
                 client.get(page.request.path, headers=headers)  # warm: the policy and caches loaded
                 counted.clear()
-                explaining[0] = page.name if page.name.startswith(("clients", "search")) else ""
+                explaining[0] = page.name if page.name.startswith(LISTS) else ""
                 answer = client.get(page.request.path, headers=headers)
                 explaining[0] = ""
                 counts[page.name] = len(counted) if answer.status_code == 200 else -answer.status_code

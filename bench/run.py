@@ -324,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     how = (
         "enable_seqscan off: the demo's few rows would be scanned anyway" if data.scale_users is None else "as planned"
     )
-    print(f"EXPLAIN of the client list queries ({how}): {figures.explained} explained, "
-          f"{len(figures.seq_scans)} with a Seq Scan on clients")  # fmt: skip
+    print(f"EXPLAIN of the lists' queries on clients, cases and referrals ({how}): {figures.explained} explained, "
+          f"{len(figures.seq_scans)} with a Seq Scan on one of them")  # fmt: skip
     for scans in figures.scans:
         print(f"    {scans}")
     for plan in figures.seq_scans[:2]:
