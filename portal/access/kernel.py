@@ -12,6 +12,7 @@ party of a shared exchange (a referral's recipient) gets the row it takes part i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -172,6 +173,23 @@ class Access:
         """Run a select of `model` scoped to what the actor may see; redacted views, audited as a list."""
         plan = await self.plan(model, act, purpose)
         rows = (await self.session.scalars(stmt.where(_any(plan.bound(category))), plan.values)).all()
+        decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
+        await self._audit(plan, decisions, "list")
+        return [redact(plan.shared, d) for d in decisions]
+
+    async def among(self, model: type, ids: Iterable[int], category: str | None = None) -> list[View]:
+        """The rows of `model` with these ids that the actor may read, redacted and audited as a list,
+        in id order: the clients of a page of cases, say. Each row is decided straight from its grants,
+        engagements and consents, as `find` decides one. The list filter would say the same of them
+        (the property test holds the two equal) but builds the actor's whole visible set first: for the
+        recipient of a hundred owners, the 19,000 clients engaged with it, 40-100 ms of PostgreSQL to
+        keep a page's fifty."""
+        wanted = sorted({i for i in ids if 0 < i < 2**31})
+        if not wanted:
+            return []
+        plan = await self.plan(model, "read")
+        pk = model.id  # type: ignore[attr-defined]
+        rows = (await self.session.scalars(select(model).where(pk.in_(wanted)).order_by(pk))).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]

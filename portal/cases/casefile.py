@@ -258,10 +258,7 @@ async def list_cases(access: Access, stage: str = "", mine: bool = False, before
     views, more = await access.page(Case, page, PAGE_SIZE)
     older = views[-1].id if more and views else None
     client_of = await client_of_cases(access.session, [v.id for v in views])
-    clients = {}
-    if client_of:
-        found = await access.visible(Client, select(Client).where(Client.id.in_(sorted(set(client_of.values())))))
-        clients = {c.id: c for c in found}
+    clients = {c.id: c for c in await access.among(Client, client_of.values())}
     names = await user_names(access, {m for v in views if (m := v.value("manager_user_id", None))})
     rows = [
         CaseRow(

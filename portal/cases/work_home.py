@@ -62,7 +62,7 @@ def _referral_text(line: referral_views.ReferralLine, other: str) -> str:
 async def _client_names(access: Access, client_ids: set[int]) -> dict[int, str]:
     if not client_ids:
         return {}
-    views = await access.visible(Client, select(Client).where(Client.id.in_(client_ids)), category="identity")
+    views = await access.among(Client, client_ids, category="identity")
     return {v.id: v.display_name for v in views}
 
 
