@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.access.kernel import Access
 from portal.access.redact import View
 from portal.access.sharing import local_date
+from portal.cases import due_order
 from portal.cases.models import REVIEW_OUTCOMES, Referral, ReferralReview
 from portal.cases.referral_rules import why_not
 from portal.cases.referrals import Answer, Refused, case_of, facts_of
@@ -36,6 +37,7 @@ from portal.tenants.models import Tenant
 
 MIN_NOTE = 10
 MAX_NOTE = 4000
+QUEUE_PAGE = 50  # referrals in one page of the review queue
 
 
 async def inspection_for(access: Access, employer_id: int, kind: str = "labour_inspection") -> int | None:
@@ -63,22 +65,36 @@ class QueueItem:
     days_late: int  # calendar days since the last day to answer (0 for a refusal answered in time)
 
 
-async def review_queue(access: Access) -> list[QueueItem]:
-    """The refusals and silences awaiting the actor's inspection's review, oldest deadline first."""
+@dataclass(frozen=True)
+class ReviewQueue:
+    """One page of the queue, and the cursor of the next (None on the last page)."""
+
+    items: list[QueueItem]
+    next: str | None
+
+
+async def review_queue(access: Access, after: str = "", size: int | None = None) -> ReviewQueue:
+    """The refusals and silences awaiting the actor's inspection's review, oldest deadline first: one
+    page of `size` (QUEUE_PAGE), from the place after the cursor `after`."""
     today = local_date(access.now)
-    stmt = (
-        select(Referral)
-        .where(_awaiting(access.actor.tenant_id, today))
-        .order_by(Referral.answer_due_on, Referral.id)
-        .limit(200)
-    )
+    stmt = due_order.ordered(select(Referral).where(_awaiting(access.actor.tenant_id, today)), after)
+    size = size or QUEUE_PAGE
+    views, more = await access.page(Referral, stmt, size, category="referral")
     items = []
-    for view in await access.visible(Referral, stmt, category="referral"):
+    for view in views:
         due = view.value("answer_due_on", None)
         refused = view.value("state") == "declined"
         late = (today - due).days if due is not None and not refused else 0
         items.append(QueueItem(referral=view, refused=refused, days_late=max(late, 0)))
-    return items
+    last = views[-1] if more and views else None
+    return ReviewQueue(items, due_order.cursor(last.value("answer_due_on", None), last.id) if last else None)
+
+
+async def queue_count(access: Access) -> int:
+    """How many refusals and silences await the actor's inspection's review."""
+    stmt = select(Referral.id).where(_awaiting(access.actor.tenant_id, local_date(access.now)))
+    scoped = await access.scope(stmt, Referral, category="referral")
+    return int(await access.session.scalar(select(func.count()).select_from(scoped.subquery())) or 0)
 
 
 async def review_of(access: Access, referral_id: int) -> View | None:

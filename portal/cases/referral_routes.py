@@ -209,10 +209,12 @@ class ReviewsController(Controller):
     path = "/reviews"
 
     @get("/", name="referral_reviews", opt=permission("referral", "review"))
-    async def index(self, access: AccessDep) -> Response:
-        items = await inspection.review_queue(access)
+    async def index(self, access: AccessDep, after: FromQuery[str] = "") -> Response:
+        queue = await inspection.review_queue(access, after)
+        items = queue.items
         ids = {i.referral.owner_tenant_id for i in items} | {i.referral.value("recipient_tenant_id") for i in items}
-        return page("cases/referral_reviews.html", items=items, tenants=await referrals.tenant_names(access, ids))
+        names = await referrals.tenant_names(access, ids)
+        return page("cases/referral_reviews.html", items=items, more=queue.next, tenants=names)
 
 
 class WorkingDaysController(Controller):

@@ -9,24 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from portal.access.kernel import Access
 from portal.access.redact import View
 from portal.access.sharing import local_date
-from portal.cases import calendar
+from portal.cases import calendar, due_order
 from portal.cases.facts import user_names
 from portal.cases.inspection import review_of
 from portal.cases.models import Client, Referral
 from portal.cases.referral_rules import KINDS, allowed_actions
 from portal.cases.referrals import facts_of, tenant_names
-from portal.edge import parse_int
 
 OPEN_STATES = ("sent", "accepted", "in_progress")
 ANSWERED = ("accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
 LIST_LIMIT = 200
 PAGE_SIZE = 50  # rows in one page of the referrals page's lists
-NO_DUE_DAY = date(9999, 12, 31)  # a sent referral without a due day comes after every deadline
 
 
 @dataclass(frozen=True)
@@ -150,21 +148,6 @@ async def _page(access: Access, stmt, cursor) -> ReferralList:  # type: ignore[n
     return ReferralList(lines, cursor(lines[-1]) if more and lines else None)
 
 
-def _due_key(line: ReferralLine) -> str:
-    due = line.deadline.due_on if line.deadline is not None else NO_DUE_DAY
-    return f"{due.isoformat()}.{line.id}"
-
-
-def _after_due(cursor: str) -> tuple[date, int] | None:
-    """The (due day, id) a cursor of the awaiting list names; None for anything else."""
-    day, _, ident = cursor.partition(".")
-    number = parse_int(ident)
-    try:
-        return (date.fromisoformat(day), number) if number is not None and len(day) == 10 else None
-    except ValueError:
-        return None
-
-
 def _received(access: Access, states: tuple[str, ...], *columns):  # type: ignore[no-untyped-def]
     """A select of the referrals other organisations addressed to the actor's, in these states."""
     return select(*(columns or (Referral,))).where(
@@ -174,19 +157,11 @@ def _received(access: Access, states: tuple[str, ...], *columns):  # type: ignor
     )
 
 
-def _due():  # type: ignore[no-untyped-def]
-    """The answer's due day, a referral without one after all others."""
-    return func.coalesce(Referral.answer_due_on, NO_DUE_DAY)
-
-
 async def awaiting_page(access: Access, after: str = "") -> ReferralList:
     """Referrals addressed to the actor's organisation still awaiting its answer, the nearest deadline
     first; `after` is the cursor a previous page gave."""
-    due, stmt = _due(), _received(access, ("sent",))
-    place = _after_due(after)
-    if place is not None:
-        stmt = stmt.where(or_(due > place[0], and_(due == place[0], Referral.id > place[1])))
-    return await _page(access, stmt.order_by(due, Referral.id), _due_key)
+    stmt = due_order.ordered(_received(access, ("sent",)), after)
+    return await _page(access, stmt, lambda line: due_order.cursor(line.deadline and line.deadline.due_on, line.id))
 
 
 async def answered_page(access: Access, before: int | None = None) -> ReferralList:
@@ -218,7 +193,7 @@ async def referral_inbox(
     """Referrals addressed to the actor's organisation (sent, accepted, in progress by default): those
     awaiting its answer first, the nearest deadline first, then the rest, the earliest due first."""
     waiting_first = case((Referral.state == "sent", 0), else_=1)
-    stmt = _received(access, states).order_by(waiting_first, _due(), Referral.id)
+    stmt = _received(access, states).order_by(waiting_first, due_order.due_day(), Referral.id)
     return await _lines(access, stmt, limit)
 
 
@@ -233,14 +208,15 @@ async def awaiting_answer(access: Access) -> list[ReferralLine]:
     return await referral_inbox(access, ("sent",))
 
 
-async def sender_alerts(access: Access) -> list[ReferralLine]:
-    """The sender's referrals that need its attention: refused, or unanswered past the deadline."""
+async def sender_alerts(access: Access, limit: int = LIST_LIMIT) -> list[ReferralLine]:
+    """The sender's referrals that need its attention: refused, or unanswered past the deadline (at
+    most `limit`, the earliest due first)."""
     today = local_date(access.now)
     stmt = select(Referral).where(
         Referral.tenant_id == access.actor.tenant_id,
         or_(Referral.state == "declined", (Referral.state == "sent") & (Referral.answer_due_on < today)),
     )
-    return await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id.desc()))
+    return await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id.desc()), limit)
 
 
 async def due_soon(access: Access) -> list[ReferralLine]:

@@ -190,7 +190,7 @@ async def referrals_to_answer(session: AsyncSession, actor: Actor, now: datetime
 async def referrals_needing_attention(session: AsyncSession, actor: Actor, now: datetime, policy: PolicyStore) -> Card:
     """The sender's referrals that were refused or left unanswered past the deadline, and answers due soon."""
     access = Access(session, policy, actor, now)
-    alerts = await referral_views.sender_alerts(access)
+    alerts = await referral_views.sender_alerts(access, limit=SHOWN)
     soon = [line for line in await referral_views.due_soon(access) if line.own]
     names = await tenant_names(access, {line.recipient_id for line in alerts + soon})
     items = []
@@ -222,10 +222,11 @@ async def referrals_needing_attention(session: AsyncSession, actor: Actor, now: 
 async def review_queue(session: AsyncSession, actor: Actor, now: datetime, policy: PolicyStore) -> Card:
     """The labour inspection's queue: employers' refusals and silences past the deadline, awaiting an outcome."""
     access = Access(session, policy, actor, now)
-    queue = await inspection.review_queue(access)
+    queue = (await inspection.review_queue(access, size=SHOWN)).items
+    waiting = await inspection.queue_count(access)
     names = await tenant_names(access, {q.referral.value("recipient_tenant_id", None) for q in queue})
     items = []
-    for q in queue[:SHOWN]:
+    for q in queue:
         employer = _name(names, q.referral.value("recipient_tenant_id", None))
         what = q.referral.value("subject") or label("referral_kind", q.referral.value("kind"))
         note = (
@@ -251,9 +252,9 @@ async def review_queue(session: AsyncSession, actor: Actor, now: datetime, polic
         items=items,
         figures=[
             (
-                len(queue),
-                ngettext("%(num)d referral awaits your review", "%(num)d referrals await your review", len(queue))
-                % {"num": len(queue)},
+                waiting,
+                ngettext("%(num)d referral awaits your review", "%(num)d referrals await your review", waiting)
+                % {"num": waiting},
             )
         ],
         links=[Link("/reviews", _("The whole review queue"))],

@@ -194,6 +194,9 @@ def pages(page: Page, portal: ServedPortal, language: str, new_page: Callable[[]
         if persona in ("toqimachi.hr", "inson.social"):
             page.goto(f"{portal.url}/referrals")
             yield f"referrals of {persona}"
+        if persona == "inspector":
+            page.goto(f"{portal.url}/reviews")
+            yield "the inspection's review queue"
         if persona == "inson.social":
             yield from outreach_pages(page, portal)
         if persona != "pes.admin":

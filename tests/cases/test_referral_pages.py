@@ -1,7 +1,8 @@
-"""The referrals page and the recipient's home card at any size: each of the page's three lists
-(awaiting the organisation's answer, answered or withdrawn, sent) is paged on its own by keyset, so
-every referral is reached once and in order; the card counts every referral awaiting an answer and
-shows those first, however many others were accepted before them."""
+"""The referrals page, the inspection's review queue and their home cards at any size: each of the
+page's three lists (awaiting the organisation's answer, answered or withdrawn, sent) and the queue are
+paged by keyset, so every referral is reached once and in order; the recipient's card counts every
+referral awaiting an answer and shows those first, however many others were accepted before them, and
+the inspection's card counts its whole queue."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.cases import referral_views, work_home
-from portal.cases.models import Referral
+from portal.cases import due_order, inspection, referral_views, work_home
+from portal.cases.models import Referral, ReferralReview
 from tests.cases.referral_world import MONDAY, World, act, build, draft
 from tests.conftest import login, with_db
 
@@ -27,15 +28,17 @@ def _section(page: str, title_id: str) -> str:
     return page[start : min(ends)]
 
 
-def _walk(client, title_id: str, param: str) -> list[int]:  # type: ignore[no-untyped-def]
+def _walk(client, title_id: str, param: str, start: str = "/referrals/") -> list[int]:  # type: ignore[no-untyped-def]
     """Every referral one list shows, following its pager from the first page to the last."""
-    url, seen = "/referrals/", []
+    url, seen = start, []
     for _ in range(100):
-        part = _section(client.get(url).text, title_id)
+        page = client.get(url).text
+        part = _section(page, title_id) if title_id else page[page.index("<main") :]
         shown = [int(x) for x in re.findall(r'href="/referrals/(\d+)"', part)]
-        assert len(shown) <= referral_views.PAGE_SIZE
+        assert len(shown) <= 2
         seen += shown
-        more = re.search(rf'href="(/referrals/?\?{param}=[^"#]+)#{title_id}"', part)
+        anchor = f"#{title_id}" if title_id else ""
+        more = re.search(rf'href="({start.rstrip("/")}/?\?{param}=[^"#]+){anchor}"', part)
         if more is None:
             return seen
         url = unescape(more.group(1))
@@ -59,6 +62,8 @@ def _send(client, world: World, count: int) -> list[int]:  # type: ignore[no-unt
 
 def test_each_list_reaches_every_referral_once_and_in_order(settings, app, client, make_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(referral_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(inspection, "QUEUE_PAGE", 2)
+    monkeypatch.setattr(work_home, "SHOWN", 2)
     app.state.clock = lambda: WEDNESDAY
     world = build(settings)
     login(client, "inson.social")
@@ -77,7 +82,7 @@ def test_each_list_reaches_every_referral_once_and_in_order(settings, app, clien
     assert {*later, still_draft, earliest} <= set(sent)
 
     to_employer = (Referral.recipient_tenant_id == world.employer, Referral.tenant_id != world.employer)
-    due = func.coalesce(Referral.answer_due_on, referral_views.NO_DUE_DAY)
+    due = due_order.due_day()
     awaiting = _walk(hr, "awaiting-title", "awaiting_after")
     assert awaiting == _expected(settings, *to_employer, Referral.state == "sent", order=[due, Referral.id])
     mine = [x for x in awaiting if x in {earliest, *later}]
@@ -89,6 +94,26 @@ def test_each_list_reaches_every_referral_once_and_in_order(settings, app, clien
     )
     assert set(later[:3]) <= set(answered) and not set(answered) & set(awaiting)
     assert still_draft not in awaiting + answered
+
+    # The inspection reviews the three refusals (and the demo's): the queue pages, the card counts all.
+    inspector = make_client()
+    inspector.app.state.clock = lambda: WEDNESDAY
+    login(inspector, "inspector")
+    queue = _walk(inspector, "", "after", start="/reviews/")
+    unreviewed = ~Referral.id.in_(select(ReferralReview.referral_id))
+    overdue = (Referral.state == "sent") & (Referral.answer_due_on < WEDNESDAY.date())
+    refused_or_silent = (Referral.state == "declined") | overdue
+    expected = _expected(
+        settings,
+        Referral.inspection_tenant_id == world.inspection,
+        unreviewed,
+        refused_or_silent,
+        order=[due, Referral.id],
+    )
+    assert queue == expected and set(later[:3]) <= set(queue) and len(queue) > work_home.SHOWN
+    home = inspector.get("/", headers={"Accept-Language": "en"}).text
+    card = re.search(r'data-testid="card-review-queue".*?</section>', home, re.S)
+    assert card and f"{len(queue)} referrals await your review" in re.sub(r"\s+", " ", card.group(0))
 
 
 @pytest.mark.parametrize(
