@@ -13,6 +13,7 @@ from bench.verdict import Figures
 
 LISTS = ("clients", "search", "cases", "referrals")  # the pages (by name) whose queries are explained
 LISTED = r"(?:clients|cases|referrals)"  # the tables none of their plans may read in full
+SCANNED = re.compile(rf" on {LISTED}\b")  # a plan's line that reads one of them
 
 
 def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bool) -> tuple[dict[str, int], Figures]:
@@ -49,8 +50,7 @@ def statements_and_plans(env: dict[str, str], pages: list[Page], seqscan_off: bo
         if seqscan_off:
             raw.execute("SET LOCAL enable_seqscan TO DEFAULT")
         figures.explained += 1
-        scanned = re.compile(rf" on {LISTED}\b")
-        scans = "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if scanned.search(line))
+        scans = "; ".join(line.strip().split("  (")[0] for line in plan.splitlines() if SCANNED.search(line))
         figures.scans.append(f"{explaining[0]}: {scans}")
         if re.search(rf"Seq Scan on {LISTED}\b", plan):
             figures.seq_scans.append(f"{explaining[0]}: {statement[:300]} ...\n" + "\n".join(plan.splitlines()[:30]))

@@ -99,8 +99,8 @@ class Figures:
     rss_mb: list[float] = field(default_factory=list)
     policy_change_ms: float | None = None  # the slowest answer right after one role line changed
     seq_scans: list[str] = field(default_factory=list)  # the lists' queries that read a table in full
-    explained: int = 0  # client-list queries explained
-    scans: list[str] = field(default_factory=list)  # each explained query's scans of clients, one line each
+    explained: int = 0  # the lists' queries explained
+    scans: list[str] = field(default_factory=list)  # each explained query's scans of those tables, one line each
 
 
 def targets(pages: list[PageRun], figures: Figures) -> list[Target]:
