@@ -3,7 +3,6 @@ either CSV delimiter, a BOM, XLSX, a large file with its progress, and refusals 
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 
 import pytest
@@ -108,15 +107,12 @@ def test_an_xlsx_workbook_imports_with_date_cells_and_numbers(social, settings) 
 
 def test_ten_thousand_rows_import_with_progress_to_one_hundred_percent(social, settings) -> None:  # type: ignore[no-untyped-def]
     data = csv_file([person_row(n) for n in range(10_000)])
-    started = time.monotonic()
     answer = upload(social, data, "big.csv")
     assert answer.status_code == 303
-    result = wait_for_import(social, answer.headers["location"])
-    elapsed = time.monotonic() - started
+    result = wait_for_import(social, answer.headers["location"])  # a hung import fails here
     assert "10000 persons imported" in result, result
     assert 'value="100"' in result
     assert listed(settings) == 10_000
-    assert elapsed < 90, elapsed
     # The list pages through all of them by keyset, 50 at a time, and filters by mahalla.
     first = social.get("/outreach")
     assert first.status_code == 200 and "Next page" in first.text
