@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, column, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.access.declare import share
@@ -25,6 +25,9 @@ REFERRAL_KINDS = ("pes_vacancy", "training", "ngo_service", "employer_job", "soc
 # Kinds whose recipient must answer within ANSWER_WORKING_DAYS (the ministry's mechanism).
 ANSWER_DUE_KINDS = ("employer_job",)
 ANSWER_WORKING_DAYS = 5
+# The due day a referral without one sorts at, written as a literal so that a list's order and the
+# index that serves it are the same expression on both databases (a bound date would not match it).
+NO_DUE_DAY_SQL = "'9999-12-31'"
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
 # The states in which the recipient's engagement with the client is open.
 ENGAGED_STATES = ("accepted", "in_progress")
@@ -44,6 +47,16 @@ class Referral(TenantOwned, Model):
     __table_args__ = (
         Index("ix_referrals_recipient_state", "recipient_tenant_id", "state"),
         Index("ix_referrals_inspection_state", "inspection_tenant_id", "state"),
+        # A recipient's referrals in one state in the order of their due day (no due day last), then id:
+        # the order its inbox card and its "awaiting answer" list read them in, one page at a time
+        # (portal/cases/due_order.py writes the same expression).
+        Index(
+            "ix_referrals_recipient_due",
+            "recipient_tenant_id",
+            "state",
+            func.coalesce(column("answer_due_on"), literal_column(NO_DUE_DAY_SQL)),
+            "id",
+        ),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

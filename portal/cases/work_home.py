@@ -191,7 +191,7 @@ async def referrals_needing_attention(session: AsyncSession, actor: Actor, now: 
     """The sender's referrals that were refused or left unanswered past the deadline, and answers due soon."""
     access = Access(session, policy, actor, now)
     alerts = await referral_views.sender_alerts(access, limit=SHOWN)
-    soon = [line for line in await referral_views.due_soon(access) if line.own]
+    soon = await referral_views.due_soon(access, sent_only=True, limit=SHOWN)
     names = await tenant_names(access, {line.recipient_id for line in alerts + soon})
     items = []
     for line in alerts[:SHOWN]:

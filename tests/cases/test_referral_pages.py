@@ -11,11 +11,12 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.cases import due_order, inspection, referral_views, work_home
 from portal.cases.models import Referral, ReferralReview
 from tests.cases.referral_world import MONDAY, World, act, build, draft
+from tests.cases.test_referral_dashboards import read
 from tests.conftest import login, with_db
 
 WEDNESDAY = MONDAY + timedelta(days=2)
@@ -162,3 +163,37 @@ def test_the_home_card_counts_and_shows_first_every_referral_awaiting_an_answer(
     assert f"{len(awaiting)} referrals await your answer" in re.sub(r"\s+", " ", card.group(0))
     shown = [int(x) for x in re.findall(r'href="/referrals/(\d+)"', card.group(0))]
     assert len(shown) == work_home.SHOWN and set(shown) <= set(awaiting)
+
+
+def test_the_inbox_shows_the_waiting_first_then_the_rest_by_due_day_whatever_its_length(  # type: ignore[no-untyped-def]
+    settings, app, client, make_client
+) -> None:
+    # Referrals sent on three days, so their answers fall due on three days, some accepted, some started.
+    world = build(settings)
+    hr = make_client()
+    login(client, "inson.social")
+    login(hr, "toqimachi.hr")
+    for day, answers in ((WEDNESDAY, ("accept", None)), (MONDAY, ("start", "accept", None)), (WEDNESDAY, ("start",))):
+        app.state.clock = hr.app.state.clock = lambda day=day: day
+        login(client, "inson.social")
+        login(hr, "toqimachi.hr")
+        for referral_id, answer in zip(_send(client, world, len(answers)), answers, strict=True):
+            for step in {"accept": ("accept",), "start": ("accept", "start"), None: ()}[answer]:
+                assert _done(act(hr, referral_id, step), referral_id)
+
+    waiting_first = case((Referral.state == "sent", 0), else_=1)
+    received = (Referral.recipient_tenant_id == world.employer, Referral.tenant_id != world.employer)
+    order = [waiting_first, due_order.due_day(), Referral.id]
+    expected = _expected(settings, *received, Referral.state.in_(referral_views.OPEN_STATES), order=order)
+    assert {"sent", "accepted", "in_progress"} <= set(with_db(settings, lambda s: _states(s, expected))), (
+        "the inbox's three states are all there"
+    )
+    for limit in range(1, len(expected) + 2):
+        lines = read(
+            settings, "toqimachi.hr", WEDNESDAY, lambda access, n=limit: referral_views.referral_inbox(access, limit=n)
+        )
+        assert [line.id for line in lines] == expected[:limit]
+
+
+async def _states(session, ids):  # type: ignore[no-untyped-def]
+    return (await session.scalars(select(Referral.state).where(Referral.id.in_(ids)))).all()
