@@ -12,7 +12,7 @@ party of a shared exchange (a referral's recipient) gets the row it takes part i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -21,10 +21,13 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from portal.access import audit, grants
 from portal.access.declare import declared
 from portal.access.guard import Actor
+from portal.access.models import Engagement
 from portal.access.policy import PolicyStore, categories_of
 from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
@@ -32,6 +35,10 @@ from portal.access.vocabulary import PARTY_CATEGORIES
 
 T = TypeVar("T")
 log = logging.getLogger("portal.access")
+# A page of a list walks at most WALK rows in the list's own order, asking each whether the actor may
+# see it, when the actor's tenant is engaged with at least WIDELY clients (see Access._walk).
+WALK = 1000
+WIDELY = 5000
 
 
 class Access:
@@ -41,6 +48,7 @@ class Access:
         self.actor = actor
         self.now = now
         self._fresh = False
+        self._wide: bool | None = None
 
     async def _refresh(self) -> None:
         if not self._fresh:
@@ -203,14 +211,42 @@ class Access:
         `listed_by`, a row is listed only when the actor may see that category of it (the fields a
         search matched), and shown with every category it may see (or `category`)."""
         plan = await self.plan(model, "read")
-        where = _any(plan.bound(category if listed_by is None else listed_by))
-        rows = (await self.session.scalars(stmt.where(where).limit(size + 1), plan.values)).all()
+        listed = category if listed_by is None else listed_by
+        rows = await self._walk(plan, stmt, size, listed) if await self._engaged_widely() else None
+        if rows is None:
+            where = _any(plan.bound(listed))
+            rows = (await self.session.scalars(stmt.where(where).limit(size + 1), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         if listed_by is not None:
             decisions = [d for d in decisions if listed_by in d.categories]
         shown = decisions[:size]
         await self._audit(plan, shown, "list")
         return [redact(plan.shared, d) for d in shown], len(rows) > size
+
+    async def _engaged_widely(self) -> bool:
+        """Whether the actor's tenant is engaged with so many clients that a page is cheaper walked than
+        filtered: the list filter builds the set of every engaged client first."""
+        if self._wide is None:
+            some = select(Engagement.id).where(Engagement.recipient_tenant_id == self.actor.tenant_id)
+            counted = await self.session.scalar(select(func.count()).select_from(some.limit(WIDELY).subquery()))
+            self._wide = int(counted or 0) >= WIDELY
+        return self._wide
+
+    async def _walk(self, plan: Plan, stmt: Select, size: int, category: str | None) -> Sequence[Any] | None:
+        """The first `size + 1` rows the actor may see among the first WALK rows of `stmt` in its order,
+        each asked whether it is visible (the probed ways), or None when fewer turned up: then the rest
+        may lie further on, and the caller filters the whole list instead.
+
+        For the recipient of a hundred owners about one client in ten is visible, so a page of fifty
+        walks some 500 rows; the list filter built its 19,000 engaged clients first (30-40 ms)."""
+        walked = stmt.limit(WALK).subquery()
+        adapt = ClauseAdapter(walked).traverse
+        row = aliased(plan.shared.model, walked)
+        visible = adapt(_any(plan.bound(category, probed=True)))
+        order = [adapt(clause) for clause in stmt._order_by_clauses]
+        picked = select(row).where(visible).order_by(*order).limit(size + 1)
+        rows = (await self.session.scalars(picked, plan.values)).all()
+        return rows if len(rows) > size else None
 
     async def partners(self, purpose: str) -> list[int]:
         """Tenants a live clause lets see the actor's tenant's data for `purpose`."""

@@ -23,7 +23,9 @@ referrals, not what a case-conference clause shares).
 The list filter is a few semi-joins driven by the recipient's grant rows, whatever the number of
 clauses; the decision for the rows of a page (or for one row) reads those rows' grants, engagements
 and consents in three small indexed queries and matches them by the same rules. A property test
-holds the two equal: a row is in a list exactly when `decide` allows it.
+holds the two equal: a row is in a list exactly when `decide` allows it. The same ways can also be
+asked of each row at hand (`probed`), which a page walked in its list's order runs: the property test
+holds that form equal too.
 """
 
 from __future__ import annotations
@@ -119,13 +121,13 @@ class Plan:
             return self.shared.categories
         return self.shared.categories & {category}
 
-    def predicate(self, category: str | None = None) -> ColumnElement[bool]:
+    def predicate(self, category: str | None = None, probed: bool = False) -> ColumnElement[bool]:
         """SQL true for the rows the plan lets the actor see, built anew with its values in place: the
         tests' reference for what `bound` with `values` must select (the kernel runs `bound`)."""
         key = self._shape_key(category, False)
         if not key:
             return false()
-        branches = ways_of(*key, tenant=self.tenant_id, today=local_date(self.now), now=self.now)
+        branches = ways_of(*key, probed, tenant=self.tenant_id, today=local_date(self.now), now=self.now)
         return or_(*branches) if branches else false()
 
     @property
@@ -133,12 +135,15 @@ class Plan:
         """The parameters of `bound`: the actor's tenant, today in Tashkent, and now."""
         return parameters(self.tenant_id, self.now)
 
-    def bound(self, category: str | None = None, foreign_only: bool = False) -> tuple[ColumnElement[bool], ...]:
+    def bound(
+        self, category: str | None = None, foreign_only: bool = False, probed: bool = False
+    ) -> tuple[ColumnElement[bool], ...]:
         """The ways a row may be visible (the own tenant's, a party's, shared by clause), each indexable on
         its own, with `values` as their parameters; the predicate is their OR. `foreign_only` leaves out
-        the own tenant's rows. Built once per shape and kept (see `bound_ways`)."""
+        the own tenant's rows; `probed` asks each clause's way of the row at hand (ways.probed_branches).
+        Built once per shape and kept (see `bound_ways`)."""
         key = self._shape_key(category, foreign_only)
-        return bound_ways(*key) if key else ()
+        return bound_ways(*key, probed) if key else ()
 
     def _shape_key(self, category: str | None, foreign_only: bool) -> tuple[Any, ...]:
         cats = self.categories(category)

@@ -177,6 +177,13 @@ def expected(
     return seen & holds
 
 
+async def probed(session, plan, model, ids, category=None) -> set[int]:  # type: ignore[no-untyped-def]
+    """The rows among `ids` the plan's probed ways select (each asked of the row at hand): a page walked
+    in its order runs these, and they must select what the list filter selects."""
+    where = plan.predicate(category, probed=True)
+    return set((await session.scalars(select(model.id).where(model.id.in_(ids), where))).all())
+
+
 async def check_notes(session, policy, actor, now, notes, world, tenants, reader) -> None:  # type: ignore[no-untyped-def]
     """The second declared table: a note is listed exactly when it may be read, and only where a
     clause shares case notes of its client."""
@@ -188,7 +195,7 @@ async def check_notes(session, policy, actor, now, notes, world, tenants, reader
     plan = await access.plan(CaseNote)
     rows = (await session.scalars(select(CaseNote).where(CaseNote.id.in_(ids)))).all()
     decisions = {d.row.id: d for d in await plan.decide(session, rows) if d.allowed}
-    assert set(decisions) == listed
+    assert set(decisions) == listed == await probed(session, plan, CaseNote, ids)
     for index, note in enumerate(notes):
         should = expected(world, tenants, reader, index, frozenset({"case_notes"}), roles=actor.roles)
         assert (note.id in listed) == bool(should), (actor.login, note.id)
@@ -219,7 +226,7 @@ async def check_party_tables(session, policy, actor, now, referrals, reviews, wo
         plan = await access.plan(model)
         decided = await plan.decide(session, (await session.scalars(select(model).where(model.id.in_(ids)))).all())
         allowed = {d.row.id: d for d in decided if d.allowed}
-        assert set(allowed) == listed, (model.__name__, actor.login)
+        assert set(allowed) == listed == await probed(session, plan, model, ids), (model.__name__, actor.login)
         for index, row in enumerate(rows):
             if row is None:
                 continue
@@ -241,7 +248,7 @@ async def check_purpose(session, policy, actor, now, ids, world, tenants, reader
     plan = await access.plan(Client, purpose="referral")
     decided = await plan.decide(session, (await session.scalars(select(Client).where(Client.id.in_(ids)))).all())
     allowed = {d.row.id: d for d in decided if d.allowed}
-    assert set(allowed) == listed
+    assert set(allowed) == listed == await probed(session, plan, Client, ids)
     for index, cid in enumerate(ids):
         should = expected(world, tenants, reader, index, purpose="referral", roles=actor.roles)
         assert (cid in listed) == bool(should), (actor.login, cid)
@@ -366,6 +373,8 @@ async def check(url: str, policy_model, world: World) -> None:  # type: ignore[n
                             category=category,
                         )
                         listed = set((await session.scalars(stmt)).all())
+                        plan = await Access(session, policy, actor, now).plan(Client)
+                        assert await probed(session, plan, Client, ids, category) == listed, (login, category)
                         rows = await sharing.visible_clients(
                             session,
                             select(Client).where(Client.id.in_(ids)),
