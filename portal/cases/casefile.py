@@ -177,16 +177,18 @@ async def read_case(access: Access, case_id: int) -> CaseFile:
     """The case with its client, assessment, plan, integration agreement, addenda and timeline, as the
     actor may see them (redacted, audited); 404 when the actor may not read the case."""
     case = await access.get(Case, case_id)
-    assessments = await access.visible(Assessment, select(Assessment).where(Assessment.case_id == case.id))
-    plans = await access.visible(ActionPlan, select(ActionPlan).where(ActionPlan.case_id == case.id))
+    assessments = await access.visible(Assessment, select(Assessment).where(Assessment.case_id == case.id), few=True)
+    plans = await access.visible(ActionPlan, select(ActionPlan).where(ActionPlan.case_id == case.id), few=True)
     measures: list[View] = []
     if plans:
         stmt = select(PlanMeasure).where(PlanMeasure.plan_id == plans[0].id)
-        measures = await access.visible(PlanMeasure, stmt.order_by(PlanMeasure.position, PlanMeasure.id))
+        measures = await access.visible(PlanMeasure, stmt.order_by(PlanMeasure.position, PlanMeasure.id), few=True)
     agreement_rows = select(IntegrationAgreement).where(IntegrationAgreement.case_id == case.id)
-    agreements = await access.visible(IntegrationAgreement, agreement_rows.order_by(IntegrationAgreement.number))
+    agreement_rows = agreement_rows.order_by(IntegrationAgreement.number)
+    agreements = await access.visible(IntegrationAgreement, agreement_rows, few=True)
     addendum_rows = select(CaseAddendum).where(CaseAddendum.case_id == case.id)
-    addenda = await access.visible(CaseAddendum, addendum_rows.order_by(CaseAddendum.written_at, CaseAddendum.id))
+    addendum_rows = addendum_rows.order_by(CaseAddendum.written_at, CaseAddendum.id)
+    addenda = await access.visible(CaseAddendum, addendum_rows, few=True)
     timeline = await timeline_of(access, case.id)
     client_id = await access.session.scalar(select(Case.client_id).where(Case.id == case.id))
     client = await access.find(Client, client_id or 0)
@@ -230,7 +232,8 @@ async def client_of_cases(session: AsyncSession, case_ids: list[int]) -> dict[in
 
 async def cases_of_client(access: Access, client_id: int) -> list[View]:
     """The client's cases the actor may read, newest first."""
-    return await access.visible(Case, select(Case).where(Case.client_id == client_id).order_by(Case.id.desc()))
+    stmt = select(Case).where(Case.client_id == client_id).order_by(Case.id.desc())
+    return await access.visible(Case, stmt, few=True)
 
 
 @dataclass(frozen=True)

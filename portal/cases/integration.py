@@ -64,7 +64,7 @@ async def history(access: Access, case: Case) -> list[IntegrationAgreement]:
 async def history_views(access: Access, case_id: int) -> list[View]:
     """The same history as the kernel shows it (what the case page and the agreement page display)."""
     stmt = select(IntegrationAgreement).where(IntegrationAgreement.case_id == case_id)
-    return await access.visible(IntegrationAgreement, stmt.order_by(IntegrationAgreement.number))
+    return await access.visible(IntegrationAgreement, stmt.order_by(IntegrationAgreement.number), few=True)
 
 
 def standing(rows: list[IntegrationAgreement]) -> str:

@@ -17,7 +17,7 @@ async def notes_of(access: Access, client_id: int) -> list[View]:
     stmt = (
         select(CaseNote).where(CaseNote.client_id == client_id).order_by(CaseNote.written_at.desc(), CaseNote.id.desc())
     )
-    return await access.visible(CaseNote, stmt)
+    return await access.visible(CaseNote, stmt, few=True)
 
 
 async def add_note(access: Access, client_id: int, body: str) -> dict[str, str]:

@@ -246,12 +246,13 @@ class PlacementLine:
     monitoring: Monitoring
 
 
-async def _placement_lines(access: Access, stmt) -> list[PlacementLine]:  # type: ignore[no-untyped-def]
-    placements = await access.visible(Placement, stmt)
+async def _placement_lines(access: Access, stmt, few: bool = False) -> list[PlacementLine]:  # type: ignore[no-untyped-def]
+    """The placements `stmt` selects with their check-ins; `few` when it selects one case's or one placement."""
+    placements = await access.visible(Placement, stmt, few=few)
     if not placements:
         return []
     ids = [p.id for p in placements]
-    check_ins = await access.visible(CheckIn, select(CheckIn).where(CheckIn.placement_id.in_(ids)))
+    check_ins = await access.visible(CheckIn, select(CheckIn).where(CheckIn.placement_id.in_(ids)), few=few)
     by_placement: dict[int, list[View]] = {}
     for c in check_ins:
         by_placement.setdefault(c.value("placement_id"), []).append(c)
@@ -266,13 +267,13 @@ async def _placement_lines(access: Access, stmt) -> list[PlacementLine]:  # type
 
 async def placement_of(access: Access, placement_id: int) -> PlacementLine:
     view = await access.get(Placement, placement_id)
-    (line,) = await _placement_lines(access, select(Placement).where(Placement.id == view.id))
+    (line,) = await _placement_lines(access, select(Placement).where(Placement.id == view.id), few=True)
     return line
 
 
 async def case_placements(access: Access, case_id: int) -> list[PlacementLine]:
     stmt = select(Placement).where(Placement.case_id == case_id).order_by(Placement.start_date.desc())
-    return await _placement_lines(access, stmt)
+    return await _placement_lines(access, stmt, few=True)
 
 
 async def monitored(access: Access) -> list[PlacementLine]:

@@ -61,4 +61,4 @@ async def open_case(access: Access, client_id: int, source: str = "") -> Case:
 async def timeline_of(access: Access, case_id: int) -> list[View]:
     """The case's timeline as the actor may read it, newest first."""
     stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-    return await access.visible(CaseEvent, stmt)
+    return await access.visible(CaseEvent, stmt, few=True)
