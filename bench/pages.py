@@ -87,6 +87,7 @@ def key_pages(base: str, owner: User, recipient: User, search: str, logins: list
     shared = first_link(base, recipient, "/clients/", r"/clients/\d+")
     version = first_link(base, owner, "/agreements/", r"/agreements/versions/\d+")
     case = first_link(base, owner, "/cases/", r"/cases/\d+")
+    shared_case = first_link(base, recipient, "/cases/", r"/cases/\d+")
     referral = first_link(base, recipient, "/referrals/", r"/referrals/\d+")
     return [
         Page("sign-in (POST /login)", sign_in_requests(base, logins), (302, 303)),
@@ -100,10 +101,12 @@ def key_pages(base: str, owner: User, recipient: User, search: str, logins: list
         Page("agreement version", get(version, owner)),
         Page("search clients", get(f"/clients/?{urlencode({'q': search})}", owner)),
         # The casework: the lists of cases and referrals, each as the owner and as the recipient of
-        # the hundred owners' referrals, one case with its sections, and one referral received.
+        # the hundred owners' referrals, one case with its sections (the owner's, and one shared with
+        # the recipient), and one referral received.
         Page("cases, owner", get("/cases/", owner)),
         Page("cases, recipient", get("/cases/", recipient)),
         Page("one case (owner)", get(case, owner)),
+        Page("one shared case (recipient)", get(shared_case, recipient)),
         Page("referrals, owner", get("/referrals/", owner)),
         Page("referrals, recipient", get("/referrals/", recipient)),
         Page("one referral (recipient)", get(referral, recipient)),
