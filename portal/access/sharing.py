@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import grants
@@ -229,7 +229,7 @@ class Plan:
                 (
                     await session.execute(
                         select(Engagement.client_id, Engagement.owner_tenant_id).where(
-                            Engagement.client_id.in_(clients), *open_engagements(self.tenant_id, today)
+                            _one_of(session, Engagement.client_id, clients), *open_engagements(self.tenant_id, today)
                         )
                     )
                 ).all()
@@ -240,7 +240,7 @@ class Plan:
                 (
                     await session.execute(
                         select(Consent.client_id, Consent.owner_tenant_id, Consent.purpose).where(
-                            Consent.client_id.in_(clients), *live_consents(self.tenant_id, self.now)
+                            _one_of(session, Consent.client_id, clients), *live_consents(self.tenant_id, self.now)
                         )
                     )
                 ).all()
@@ -255,6 +255,17 @@ class Plan:
                     continue
                 matches.setdefault(row.id, {}).setdefault(grant.category, []).append(_reason(grant))  # type: ignore[attr-defined]
         return matches
+
+
+def _one_of(session: AsyncSession, column: Any, values: list[int]) -> ColumnElement[bool]:
+    """`column` is one of `values`: on PostgreSQL one array parameter, `= ANY($1)`. With one parameter per
+    value, the plan PostgreSQL keeps for the prepared statement after five runs read every engagement of
+    the recipient (21,000, 18 ms for the recipient of a hundred owners) instead of the page's fifty
+    clients' by the recipient's index; with the array it keeps the index."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    return column.in_(values)
 
 
 def _reason(grant: AccessGrant) -> Reason:
