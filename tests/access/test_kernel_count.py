@@ -157,24 +157,39 @@ def test_a_page_walked_row_by_row_is_the_page_the_list_filter_gives_for_everyone
             before = views[-1].id
         raise AssertionError("the pages never end")
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def lists(session):  # type: ignore[no-untyped-def]
+        """Every persona's every list, page by page, in one session (one request's worth of caching)."""
         policy = PolicyStore(session.bind, settings.policy_model)
         await policy.refresh(session)
         now = datetime.now(UTC)
-        compared = 0
+        found = {}
         for login, slug, _tenant in await personas(session):
+            access = Access(session, policy, await actor_for(session, login, slug), now)
             for model in (Client, Case, Referral):
                 for category in (None, *sorted(declared(model).categories)):
                     for listed_by in (None, category) if category else (None,):
-                        answers = []
-                        for widely in (10**9, 0):
-                            monkeypatch.setattr(kernel, "WIDELY", widely)
-                            access = Access(session, policy, await actor_for(session, login, slug), now)
-                            answers.append(await pages(access, model, category, listed_by))
-                        filtered, walked = answers
-                        assert walked == filtered, (login, model.__name__, category, listed_by)
-                        compared += sum(len(rows) for rows, _more in filtered)
-        return compared
+                        key = (login, slug, model.__name__, category, listed_by)
+                        found[key] = await pages(access, model, category, listed_by)
+        return found
 
+    walks: list[bool] = []  # whether each walk found a whole page (else the list was filtered)
+    original = kernel.Access._walk
+
+    async def counted(self, *args):  # type: ignore[no-untyped-def]
+        rows = await original(self, *args)
+        walks.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(kernel.Access, "_walk", counted)
     monkeypatch.setattr(kernel, "WALK", walk)
-    assert with_db(settings, work) > 0
+    monkeypatch.setattr(kernel, "WIDELY", 10**9)
+    filtered = with_db(settings, lists)
+    assert not walks
+    monkeypatch.setattr(kernel, "WIDELY", 0)
+    walked = with_db(settings, lists)
+    assert walked == filtered and sum(len(rows) for pages in filtered.values() for rows, _more in pages) > 0
+    assert walks
+    if walk == 1:  # one row never holds a page of two and the look-ahead: every walk falls back
+        assert not any(walks)
+    if walk == 1000:  # a long walk serves pages itself
+        assert any(walks)
