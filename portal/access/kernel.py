@@ -34,7 +34,7 @@ from portal.access.vocabulary import PARTY_CATEGORIES
 T = TypeVar("T")
 log = logging.getLogger("portal.access")
 # A page of a list walks at most WALK rows in the list's own order, asking each whether the actor may
-# see it, when the actor's tenant is engaged with at least WIDELY clients (see Access._walk).
+# see it, when the actor's tenant holds at least WIDELY engagements (see Access._walk).
 WALK = 1000
 WIDELY = 5000
 
@@ -241,9 +241,10 @@ class Access:
         return not plan.shared.parties and await self._engaged_widely()
 
     async def _engaged_widely(self) -> bool:
-        """Whether the actor's tenant is engaged with so many clients that a page is cheaper walked than
-        filtered: the list filter builds the set of every engaged client first. Asked once per request
-        (the session's), however many parts of a page read through their own `Access`."""
+        """Whether the actor's tenant holds so many engagements (open or closed: a hint, read by index
+        alone) that a page is cheaper walked than filtered: the list filter builds the set of every
+        engaged client first. Either answer shows the same rows. Asked once per session (a request's),
+        however many parts of a page read through their own `Access`."""
         key = ("engaged_widely", self.actor.tenant_id)
         if key not in self.session.info:
             some = select(Engagement.id).where(Engagement.recipient_tenant_id == self.actor.tenant_id)
