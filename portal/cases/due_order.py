@@ -10,10 +10,8 @@ from datetime import date
 from sqlalchemy import Date, Select, func, literal_column, tuple_
 
 from portal.cases.models import Referral
-from portal.cases.referral_models import NO_DUE_DAY_SQL
+from portal.cases.referral_models import NO_DUE_DAY, NO_DUE_DAY_SQL
 from portal.edge import parse_int
-
-NO_DUE_DAY = date(9999, 12, 31)
 
 
 def due_day():  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ async def queue_count(access: Access) -> int:
 async def review_of(access: Access, referral_id: int) -> View | None:
     """The inspection's review of a referral, as the actor may see it (its parties do)."""
     stmt = select(ReferralReview).where(ReferralReview.referral_id == referral_id)
-    found = await access.visible(ReferralReview, stmt, few=True)
+    found = await access.visible(ReferralReview, stmt)
     return found[0] if found else None
 
 

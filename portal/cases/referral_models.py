@@ -25,9 +25,10 @@ REFERRAL_KINDS = ("pes_vacancy", "training", "ngo_service", "employer_job", "soc
 # Kinds whose recipient must answer within ANSWER_WORKING_DAYS (the ministry's mechanism).
 ANSWER_DUE_KINDS = ("employer_job",)
 ANSWER_WORKING_DAYS = 5
-# The due day a referral without one sorts at, written as a literal so that a list's order and the
-# index that serves it are the same expression on both databases (a bound date would not match it).
-NO_DUE_DAY_SQL = "'9999-12-31'"
+# The due day a referral without one sorts at, also written as an SQL literal so that a list's order and
+# the index that serves it are the same expression on both databases (a bound date would not match it).
+NO_DUE_DAY = date(9999, 12, 31)
+NO_DUE_DAY_SQL = f"'{NO_DUE_DAY.isoformat()}'"
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed", "failed", "withdrawn")
 # The states in which the recipient's engagement with the client is open.
 ENGAGED_STATES = ("accepted", "in_progress")
