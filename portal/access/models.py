@@ -156,8 +156,9 @@ class Engagement(Model):
     __tablename__ = "engagements"
     __table_args__ = (
         Index("ix_engagements_recipient_client", "recipient_tenant_id", "client_id"),
-        # A recipient's engagements with one owner: what each "engaged" grant row of a list reads.
-        Index("ix_engagements_recipient_owner", "recipient_tenant_id", "owner_tenant_id"),
+        # A recipient's engagements with one owner (what each "engaged" grant row of a list reads), and
+        # one row's engagement, which a walked list asks of each row.
+        Index("ix_engagements_recipient_owner_client", "recipient_tenant_id", "owner_tenant_id", "client_id"),
     )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
@@ -177,7 +178,7 @@ class Consent(Model):
         Index("ix_consents_client_recipient", "client_id", "recipient_tenant_id", "purpose"),
         # A recipient's consents, for the list filter's consent branches.
         Index("ix_consents_recipient_client", "recipient_tenant_id", "client_id"),
-        Index("ix_consents_recipient_owner", "recipient_tenant_id", "owner_tenant_id"),
+        Index("ix_consents_recipient_owner_client", "recipient_tenant_id", "owner_tenant_id", "client_id"),
     )
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
