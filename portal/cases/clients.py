@@ -201,7 +201,10 @@ async def list_clients(access: Access, query: str = "", before: int | None = Non
     # Narrowing by what was typed must not tell a partner that an unshared client matches it: a match
     # is listed only where the actor may see the field it matched.
     if query.isascii() and query.isdigit():
-        stmt, listed_by = stmt.where(Client.pinfl.startswith(query)), "pinfl"
+        # Every PINFL is 14 digits, so those starting with the typed ones lie between them padded with
+        # noughts and with nines. Under row-level security PostgreSQL may compare before it tests a row's
+        # policy, where a LIKE must wait for the policy (600 ms through 200,000 clients, 40 this way).
+        stmt, listed_by = stmt.where(Client.pinfl.between(query.ljust(14, "0"), query.ljust(14, "9"))), "pinfl"
     elif query:
         key = translit.search_key(query)
         if key:

@@ -139,7 +139,8 @@ def test_a_page_walked_row_by_row_is_the_page_the_list_filter_gives_for_everyone
     is visible, at most WALK rows before the whole list is filtered instead. For every persona, table and
     category, walking each list to its end, page by page, gives the same pages, rows and "more" as
     filtering it, and a read of a few rows asked row by row the same rows (the demo has no such tenant:
-    here every tenant walks)."""
+    here every tenant walks). A searched list that is not walked is drawn from the union of the ways a
+    row is visible: the same pages again as the filter's OR of them."""
     from portal.access import kernel
     from portal.access.declare import declared
 
@@ -185,14 +186,29 @@ def test_a_page_walked_row_by_row_is_the_page_the_list_filter_gives_for_everyone
         walks.append(rows is not None)
         return rows
 
+    searches: list[str] = []  # the table of each searched list drawn from the union of ways
+    searched = kernel.Access._searched
+
+    def counted_search(self, plan, category):  # type: ignore[no-untyped-def]
+        searches.append(plan.shared.model.__name__)
+        return searched(self, plan, category)
+
     monkeypatch.setattr(kernel.Access, "_walk", counted)
+    monkeypatch.setattr(kernel.Access, "_searched", counted_search)
     monkeypatch.setattr(kernel, "WALK", walk)
     monkeypatch.setattr(kernel, "WIDELY", 10**9)
     filtered = with_db(settings, lists)
-    assert not walks
+    assert not walks and "Client" in searches
+    # The same lists with a search filtered by the OR of the ways, as any other list.
+    monkeypatch.setattr(kernel.Access, "_searched", lambda self, plan, category: kernel._any(plan.bound(category)))
+    assert with_db(settings, lists) == filtered
+    monkeypatch.setattr(kernel.Access, "_searched", counted_search)
+    searches.clear()
     monkeypatch.setattr(kernel, "WIDELY", 0)
     walked = with_db(settings, lists)
     assert walked == filtered
+    # A walked tenant's search falls back to the filter; referrals, never walked, are still searched.
+    assert "Client" not in searches and "Referral" in searches
     assert sum(len(rows) for key, pages in filtered.items() if key[-1] != "few" for rows, _more in pages) > 0
     assert any(filtered[key] for key in filtered if key[-1] == "few")
     assert walks

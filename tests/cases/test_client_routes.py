@@ -81,7 +81,18 @@ def test_the_owner_registers_a_client_and_finds_it_typed_in_either_script(client
         found = client.get("/clients", params={"q": typed})
         assert "Qurbonov" in found.text, typed
     assert "Qurbonov" not in client.get("/clients", params={"q": "Karimova"}).text
-    assert "Qurbonov" in client.get("/clients", params={"q": "3120385"}).text
+    # Digits find the PINFLs that start with them: a prefix, the whole number, and nothing past it.
+    for typed, found in [
+        ("3", True),
+        ("3120385", True),
+        ("31203851234567", True),
+        ("31203851234568", False),
+        ("3120385123456", True),
+        ("3120386", False),
+        ("3120384", False),
+        ("312038512345670", False),
+    ]:
+        assert ("Qurbonov" in client.get("/clients", params={"q": typed}).text) is found, typed
 
 
 def test_bad_input_is_shown_beside_its_field_and_kept(client) -> None:  # type: ignore[no-untyped-def]
