@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from portal.settings import VAR
 
 _cache: dict[str, Ed25519PrivateKey] = {}
+_derived: dict[tuple[str, bytes], bytes] = {}
 _configured: list[Path] = []
 
 
@@ -69,11 +70,15 @@ def key_id(key: Ed25519PrivateKey | None = None) -> str:
 
 
 def derived_key(label: bytes) -> bytes:
-    """A secret for one purpose (e.g. HMACs over grant rows), derived from the portal's key."""
-    raw = portal_key().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    return hmac.new(raw, label, hashlib.sha256).digest()
+    """A secret for one purpose (e.g. HMACs over grant rows), derived from the portal's key (once per key
+    and purpose: a page checks hundreds of grant rows)."""
+    path = str(key_path())
+    if (path, label) not in _derived:
+        raw = portal_key().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        _derived[(path, label)] = hmac.new(raw, label, hashlib.sha256).digest()
+    return _derived[(path, label)]
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:

@@ -114,7 +114,7 @@ class Plan:
     # Need to know inside the own tenant: the categories the actor's roles there may read (policy.py
     # ROLE_CATEGORIES). Empty unless given, so a plan built without them shows nothing of its own.
     own_categories: frozenset[str] = frozenset()
-    rejected: dict[int, AccessGrant] = field(default_factory=dict)  # grant rows whose seal failed
+    rejected: dict[int, Any] = field(default_factory=dict)  # grant rows (their columns) whose seal failed
 
     def categories(self, category: str | None) -> frozenset[str]:
         if category is None:
@@ -206,9 +206,11 @@ class Plan:
         today = local_date(self.now)
         owners = {self._owner_of(r) for r in rows}
         clients = sorted({self._client_of(r) for r in rows})
+        # The grant rows as plain rows of their columns, not mapped objects: the recipient of a hundred
+        # owners reads a few hundred for a page, and mapping each cost 25 µs.
         found = (
-            await session.scalars(
-                select(AccessGrant)
+            await session.execute(
+                select(*AccessGrant.__table__.columns)
                 .where(
                     *grants_in_force(self.tenant_id, self.action, today, cats, self.purpose),
                     AccessGrant.owner_tenant_id.in_(owners),
@@ -217,7 +219,7 @@ class Plan:
                 .order_by(AccessGrant.source, AccessGrant.category)
             )
         ).all()
-        by_owner: dict[int, list[AccessGrant]] = {}
+        by_owner: dict[int, list[Any]] = {}
         for grant in found:
             if grants.authentic(grant):
                 by_owner.setdefault(grant.owner_tenant_id, []).append(grant)
@@ -268,7 +270,7 @@ def _one_of(session: AsyncSession, column: Any, values: list[int]) -> ColumnElem
     return column.in_(values)
 
 
-def _reason(grant: AccessGrant) -> Reason:
+def _reason(grant: Any) -> Reason:
     return Reason(
         source=grant.source,
         owner_tenant_id=grant.owner_tenant_id,

@@ -225,6 +225,30 @@ def test_a_star_in_any_field_of_a_grant_row_grants_nothing(settings) -> None:  #
     scenario(settings, work)
 
 
+def test_a_grant_row_changed_after_it_was_read_grants_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+    """A worker remembers which grant rows' seals hold; a row changed in the database after it was read
+    (here: its end moved a year on) is asked anew, and refused until it is as the compiler wrote it."""
+
+    async def work(session, policy):  # type: ignore[no-untyped-def]
+        version, shared, _o, _c = await pilot(session)
+        assert (await reads(session, policy, "ngo.worker", shared.id)).allowed
+        sources = AccessGrant.source.like(f"version:{version.id}:%")
+        ends = dict((await session.execute(select(AccessGrant.id, AccessGrant.valid_until).where(sources))).all())
+
+        async def end_grants(later: timedelta) -> None:
+            for grant_id, end in ends.items():
+                moved = update(AccessGrant).where(AccessGrant.id == grant_id).values(valid_until=end + later)
+                await session.execute(moved)
+            await session.commit()
+
+        await end_grants(timedelta(days=365))
+        assert not (await reads(session, policy, "ngo.worker", shared.id)).allowed
+        await end_grants(timedelta(0))
+        assert (await reads(session, policy, "ngo.worker", shared.id)).allowed
+
+    scenario(settings, work)
+
+
 def test_a_termination_holds_at_once_without_any_policy_reload(settings) -> None:  # type: ignore[no-untyped-def]
     async def work(session, policy):  # type: ignore[no-untyped-def]
         version, shared, _o, _c = await pilot(session)
