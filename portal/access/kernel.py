@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, false, func, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import audit, grants
@@ -336,7 +336,9 @@ def _any(branches: tuple[ColumnElement[bool], ...]) -> ColumnElement[bool]:
     return or_(*branches) if branches else false()
 
 
-def _union_of_ways(plan: Plan, category: str | None, foreign_only: bool = False, at_most: int | None = None):  # type: ignore[no-untyped-def]
+def _union_of_ways(
+    plan: Plan, category: str | None, foreign_only: bool = False, at_most: int | None = None
+) -> CompoundSelect:
     """The ids of the rows visible in `category`, as the union of the ways a row is visible (none: no id);
     with `at_most`, each way stops after `at_most + 1` rows."""
     pk = plan.shared.model.id  # type: ignore[attr-defined]
