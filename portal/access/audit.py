@@ -42,12 +42,15 @@ CHECKPOINT_EVERY = 100
 READ_KINDS = ("open", "list")
 
 
-def _lock_heads(dialect: str, keys: list[str]) -> Any:
-    """One statement that creates each chain's head row if needed, locks them in the order given and
-    returns them (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, on PostgreSQL and SQLite alike)."""
+def _lock_heads(dialect: str) -> Any:
+    """The statement that creates each chain's head row if needed, locks them in the order given and
+    returns them (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, on PostgreSQL and SQLite alike). Run
+    with one parameter set per chain, it is sent as one statement of as many rows, built from a form
+    compiled once: with the rows written into the statement, every append compiled it anew (1.5 ms
+    of CPU for the forty owners of a page of the recipient's clients)."""
     table = AuditChain.__table__
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(table).values([{"chain_key": k, "length": 0, "head_hash": GENESIS} for k in keys])
+    statement = insert_(table)
     return statement.on_conflict_do_update(
         index_elements=[table.c.chain_key], set_={"length": table.c.length}
     ).returning(table.c.chain_key, table.c.length, table.c.head_hash)
@@ -129,7 +132,8 @@ async def _append(session: AsyncSession, key: bytes, chains: dict[str, list[dict
     checkpoint). The heads are locked in one order everywhere, so two appends never wait on each other
     in a cycle."""
     keys = sorted(chains)
-    locked = await session.execute(_lock_heads(session.get_bind().dialect.name, keys))
+    heads_wanted = [{"chain_key": k, "length": 0, "head_hash": GENESIS} for k in keys]
+    locked = await session.execute(_lock_heads(session.get_bind().dialect.name), heads_wanted)
     heads = {k: (n, h) for k, n, h in locked.all()}
     entries: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
