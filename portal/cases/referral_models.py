@@ -46,7 +46,9 @@ class Referral(TenantOwned, Model):
 
     __tablename__ = "referrals"
     __table_args__ = (
-        Index("ix_referrals_recipient_state", "recipient_tenant_id", "state"),
+        # A recipient's referrals in one state, newest first: its list of answered referrals reads each
+        # answered state from it a page at a time.
+        Index("ix_referrals_recipient_state_id", "recipient_tenant_id", "state", "id"),
         Index("ix_referrals_inspection_state", "inspection_tenant_id", "state"),
         # A recipient's referrals in one state in the order of their due day (no due day last), then id:
         # the order its inbox card and its "awaiting answer" list read them in, one page at a time

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 
 from portal.access.kernel import Access
 from portal.access.redact import View
@@ -169,11 +169,24 @@ async def awaiting_page(access: Access, after: str = "") -> ReferralList:
 
 async def answered_page(access: Access, before: int | None = None) -> ReferralList:
     """Referrals addressed to the actor's organisation that it has answered (or the sender withdrew),
-    newest first; `before` is the id a previous page ended at."""
-    stmt = _received(access, ANSWERED)
-    if before is not None:
-        stmt = stmt.where(Referral.id < before)
-    return await _page(access, stmt.order_by(Referral.id.desc()), lambda line: str(line.id))
+    newest first; `before` is the id a previous page ended at.
+
+    Each answered state gives its newest visible page and one more from the index on the recipient, the
+    state and the id, and the page is the newest of those: the newest of all is among them. Ordered by
+    id over every answered state at once, PostgreSQL walked the primary key backwards past every other
+    organisation's referrals (45,000 rows, 7 ms, for the recipient of a hundred owners). Each state is
+    ordered by the index's whole key, equal to the id's order within it, so that no plan can take the
+    primary key's walk instead."""
+    newest = []
+    for state in ANSWERED:
+        arm = _received(access, (state,), Referral.id)
+        if before is not None:
+            arm = arm.where(Referral.id < before)
+        by_index = (Referral.recipient_tenant_id.desc(), Referral.state.desc(), Referral.id.desc())
+        arm = await access.scope(arm.order_by(*by_index).limit(PAGE_SIZE + 1), Referral, category="referral")
+        newest.append(select(arm.subquery().c.id))  # a subquery each: SQLite orders no member of a UNION
+    stmt = select(Referral).where(Referral.id.in_(union_all(*newest))).order_by(Referral.id.desc())
+    return await _page(access, stmt, lambda line: str(line.id))
 
 
 async def sent_page(access: Access, before: int | None = None) -> ReferralList:
