@@ -14,7 +14,21 @@ import functools
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, literal, or_, select, tuple_, union
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 
 from portal.access.declare import Shared, declared
 from portal.access.models import AccessGrant, Consent, Engagement
@@ -236,3 +250,46 @@ def ways_of(
     if clauses:
         branches += (probed_branches if probed else shared_branches)(shared, action, cats, purpose, tenant, today, now)
     return tuple(branches)
+
+
+# The values the reads of one page's decision take besides the tenant, the day and the instant.
+OWNERS = "match_owners"
+CLIENTS = "match_clients"
+
+
+@functools.lru_cache(maxsize=256)
+def matching_reads(
+    dialect: str, action: str, categories: frozenset[str], purpose: str | None
+) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The three reads a decision matches a page's rows with (sharing.Plan._matches): the recipient's
+    live grant rows from the rows' owners, and the open engagements and live consents of the rows'
+    clients. Built once per shape, with the tenant, day and instant (see TENANT) and the owners and
+    clients (OWNERS, CLIENTS) as parameters: building them anew cost a millisecond of CPU per page.
+
+    On PostgreSQL the owners and clients are each one array parameter, `= ANY($n)`. With one parameter
+    per value, the plan PostgreSQL keeps for the prepared statement after five runs read every
+    engagement of the recipient (21,000, 18 ms for the recipient of a hundred owners) instead of the
+    page's fifty clients' by the recipient's index; with the array it keeps the index, and a page of
+    any length is one statement."""
+
+    def one_of(column: Any, key: str) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            return column == any_(bindparam(key, type_=ARRAY(Integer)))
+        return column.in_(bindparam(key, expanding=True))
+
+    grant_rows = (
+        select(*AccessGrant.__table__.columns)
+        .where(
+            *grants_in_force(TENANT, action, TODAY, categories, purpose),
+            one_of(AccessGrant.owner_tenant_id, OWNERS),
+            AccessGrant.scope.in_(("all", "engaged")),
+        )
+        .order_by(AccessGrant.source, AccessGrant.category)
+    )
+    engaged = select(Engagement.client_id, Engagement.owner_tenant_id).where(
+        one_of(Engagement.client_id, CLIENTS), *open_engagements(TENANT, TODAY)
+    )
+    consented = select(Consent.client_id, Consent.owner_tenant_id, Consent.purpose).where(
+        one_of(Consent.client_id, CLIENTS), *live_consents(TENANT, NOW)
+    )
+    return grant_rows, engaged, consented
