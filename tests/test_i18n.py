@@ -290,3 +290,29 @@ def test_a_signed_in_users_saved_language_beats_the_browsers(client: TestClient,
     page = elsewhere.get("/", headers={"Accept-Language": "ru"}).text
     assert html_lang(page) == "uz-Cyrl"
     assert "Бош саҳифа" in page
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_templates_translate_and_escape_as_jinjas_own_gettext(language: str) -> None:
+    """`_()` in templates is called directly, not through Jinja's alias: it must say what Jinja's new-style
+    gettext says, a value's markup escaped, a literal percent kept, in each language."""
+    from jinja2 import Environment, select_autoescape
+
+    from portal.app import template_environment
+
+    jinjas = Environment(autoescape=select_autoescape(default=True), extensions=["jinja2.ext.i18n"])
+    jinjas.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    source = (
+        "{{ _('Clients') }}|{{ _('Case no. %(id)s', id=value) }}|{{ _('100%% <b>%(x)s</b>', x=value) }}"
+        "|{{ _('Case no. %(id)s', id=7)|length }}"
+    )
+    context = contextvars.copy_context()
+
+    def both() -> tuple[str, str]:
+        i18n.set_language(language)
+        values = {"value": '<script>alert("x")</script> & 50%'}
+        return template_environment().from_string(source).render(values), jinjas.from_string(source).render(values)
+
+    ours, theirs = context.run(both)
+    assert ours == theirs
+    assert "<script>" not in ours and "&lt;script&gt;" in ours and "100% <b>" in ours
