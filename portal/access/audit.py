@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from portal.access import seal as signing
 from portal.access.models import AuditChain, AuditCheckpoint, AuditEntry
@@ -125,14 +126,15 @@ def checkpoint_is_genuine(c: AuditCheckpoint) -> bool:
     return signing.check(checkpoint_record(c.chain_key, c.count, c.head_hash, c.at), c.signature, c.key_id)
 
 
-async def _append(session: AsyncSession, key: bytes, chains: dict[str, list[dict[str, Any]]]) -> None:
+def _append(session: Session, key: bytes, chains: dict[str, list[dict[str, Any]]]) -> None:
     """Number, link and hash each chain's rows onto it under the chains' locks; insert them; move the
     heads. Three statements whatever the number of chains and rows (and a fourth when a chain reaches a
     checkpoint). The heads are locked in one order everywhere, so two appends never wait on each other
-    in a cycle."""
+    in a cycle. On the synchronous session, so that a commit can run it (see `_settle`); async callers
+    go through `run_sync`."""
     keys = sorted(chains)
     heads_wanted = [{"chain_key": k, "length": 0, "head_hash": GENESIS} for k in keys]
-    locked = await session.execute(_lock_heads(session.get_bind().dialect.name), heads_wanted)
+    locked = session.execute(_lock_heads(session.get_bind().dialect.name), heads_wanted)
     heads = {k: (n, h) for k, n, h in locked.all()}
     entries: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
@@ -150,10 +152,23 @@ async def _append(session: AsyncSession, key: bytes, chains: dict[str, list[dict
             checkpoints.append(checkpoint_row(chain_key, length, head, utcnow()))
     # The table's own insert: the mapped class's bulk insert went through the ORM for each row (a
     # fifth of a list page's auditing) to send the same statement.
-    await session.execute(insert(AuditEntry.__table__), entries)
-    await session.execute(_MOVE_HEAD, moves)
+    session.execute(insert(AuditEntry.__table__), entries)
+    session.execute(_MOVE_HEAD, moves)
     if checkpoints:
-        await session.execute(insert(AuditCheckpoint), checkpoints)
+        session.execute(insert(AuditCheckpoint.__table__), checkpoints)
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write whatever reads wait in the session (see `defer_reads`), then `rows` (each with its chain in
+    "chain_key"), in one append: the log keeps the order things happened in."""
+    rows = [*session.info.pop(PENDING, ()), *rows]
+    if not rows:
+        return
+    chains: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        chains.setdefault(row.pop("chain_key"), []).append(row)
+    session.flush()
+    _append(session, mac_key(), chains)
 
 
 def _row(
@@ -197,9 +212,30 @@ async def record(
     row = _row(
         now or utcnow(), action, object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id, detail, kind
     )
-    await session.flush()
-    await _append(session, mac_key(), {chain_of(owner_tenant_id, actor_tenant_id): [row]})
+    row["chain_key"] = chain_of(owner_tenant_id, actor_tenant_id)
+    await session.run_sync(_write, [row])
     return AuditEntry(**row)
+
+
+def _read_rows(
+    actor_user_id: int | None, actor_tenant_id: int | None, reads: list[Read], kind: str, at: datetime
+) -> list[dict[str, Any]]:
+    if kind not in READ_KINDS:
+        raise ValueError(f"kind must be one of {READ_KINDS}, not {kind!r}")
+    rows = []
+    for object_type, object_id, owner_tenant_id, detail in reads:
+        row = _row(
+            at, f"{object_type}.read", object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id,
+            detail, kind,
+        )  # fmt: skip
+        row["chain_key"] = chain_of(owner_tenant_id, actor_tenant_id)
+        rows.append(row)
+    return rows
+
+
+# The reads a session holds back until it commits, or until it reads or writes the log itself.
+PENDING = "audit_reads_pending"
+_LOG_TABLES = frozenset({"audit_entries", "audit_chains", "audit_checkpoints"})
 
 
 async def record_reads(
@@ -210,26 +246,47 @@ async def record_reads(
     reads: list[Read],
     kind: str,
     now: datetime | None = None,
+    held: bool = False,
 ) -> int:
     """One entry per read, as action "<object_type>.read": `kind` "open" (a record opened) or "list" (rows
-    shown in a list). `reads` holds (object_type, object_id, owner_tenant_id, detail). Statements: three
-    (lock the heads, insert the entries, move the heads), whatever the number of chains and rows.
-    Returns the number of entries written."""
-    if kind not in READ_KINDS:
-        raise ValueError(f"kind must be one of {READ_KINDS}, not {kind!r}")
-    at = now or utcnow()
-    chains: dict[str, list[dict[str, Any]]] = {}
-    for object_type, object_id, owner_tenant_id, detail in reads:
-        row = _row(
-            at, f"{object_type}.read", object_type, object_id, actor_user_id, actor_tenant_id, owner_tenant_id,
-            detail, kind,
-        )  # fmt: skip
-        chains.setdefault(chain_of(owner_tenant_id, actor_tenant_id), []).append(row)
-    if not chains:
-        return 0
-    await session.flush()
-    await _append(session, mac_key(), chains)
-    return len(reads)
+    shown in a list). `reads` holds (object_type, object_id, owner_tenant_id, detail). Written now, with
+    any the session holds back: three statements (lock the heads, insert the entries, move the heads),
+    whatever the number of chains and rows. Returns the number of entries.
+
+    With `held`, written when the session commits, with every other read held back by then: a page
+    whose parts each read through the kernel (the home page's cards) writes one batch of three
+    statements where it wrote three per part. The entries are in the transaction that commits the
+    request, as before, so no page is answered unless its reads are in the log; a transaction rolled
+    back forgets them, as it forgot the rows written at once. Reading the log in the session first
+    writes them, so the session sees its own reads. Only in a transaction under way: the one that read
+    the rows, which the entries commit or roll back with."""
+    if held and not session.in_transaction():
+        raise RuntimeError("reads are held back in the transaction that made them, and none is under way")
+    rows = _read_rows(actor_user_id, actor_tenant_id, reads, kind, now or utcnow())
+    if held:
+        session.info.setdefault(PENDING, []).extend(rows)
+    else:
+        await session.run_sync(_write, rows)
+    return len(rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    if session.info.get(PENDING):
+        _write(session, [])
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading_the_log(state: ORMExecuteState) -> None:
+    if state.session.info.get(PENDING) and any(m.persist_selectable.name in _LOG_TABLES for m in state.all_mappers):
+        _write(state.session, [])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends with reads still held back was rolled back: they go with it."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)

@@ -297,8 +297,9 @@ class Access:
         )
 
     async def _audit(self, plan: Plan, decisions: list[Decision], kind: str) -> None:
-        """One entry per cross-tenant row read, written in one batch per call (kind: "open" or "list"),
-        and one alert for the data owner per grant row refused because its seal does not hold."""
+        """One entry per cross-tenant row read (kind: "open" or "list"), written with the request's other
+        reads when its transaction commits (audit.record_reads, held), and one alert for the data owner per
+        grant row refused because its seal does not hold."""
         for grant in plan.rejected.values():
             log.warning("grant row %s (%s) refused: its seal does not hold", grant.id, grant.source)
             await audit.record(
@@ -329,6 +330,7 @@ class Access:
                 reads=reads,
                 kind=kind,
                 now=self.now,
+                held=True,
             )
 
 
