@@ -217,6 +217,15 @@ def login(client: TestClient, user: str, password: str = DEMO_PASSWORD):  # type
     return response
 
 
+def on_an_event_loop() -> bool:
+    """Whether the calling thread runs an event loop: work handed to a thread runs where none does."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def run(coro):  # type: ignore[no-untyped-def]
     """Run a coroutine against the app's database from a synchronous test."""
     return asyncio.run(coro)

@@ -72,7 +72,7 @@ async def _check(session: AsyncSession, actor: Actor, form: SignForm, now: datet
         user = await session.get(User, actor.user_id)
         if not form.password:
             form.errors["password"] = _("Enter your password to sign.")
-        elif user is None or not password_matches(user.password_hash, form.password):
+        elif user is None or not await password_matches(user.password_hash, form.password):
             form.errors["password"] = _("The password is not correct. Nothing was signed.")
     elif not proof.fresh:
         form.errors["password"] = _(

@@ -277,7 +277,7 @@ async def change_password(session: AsyncSession, actor: Actor, form: PasswordFor
     """Set a new password after checking the current one; every other session of the user ends."""
     user = await session.get(User, actor.user_id)
     assert user is not None
-    if len(form.current) > MAX_PASSWORD_TRIED or not password_matches(user.password_hash, form.current):
+    if len(form.current) > MAX_PASSWORD_TRIED or not await password_matches(user.password_hash, form.current):
         form.errors["current"] = _("This is not your current password.")
     problem = check_new_password(form.new)
     if problem:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.partnership.models import Agreement, AgreementVersion, Signature
 from portal.tenants.models import Tenant
-from tests.conftest import IN_CI, login, post_form, with_db
+from tests.conftest import IN_CI, login, on_an_event_loop, post_form, with_db
 
 BASE64_SEAL = re.compile(r"[A-Za-z0-9+/]{16,}={1,2}")  # the tail of a base64 seal
 
@@ -239,7 +239,6 @@ def test_health_answers_while_the_largest_allowed_agreement_is_printed(
 ) -> None:  # type: ignore[no-untyped-def]
     """The layout is held open until /health has answered: were it laid out on the event loop, /health
     would wait for it (ten seconds at least) instead of answering at once."""
-    import asyncio
 
     from portal.partnership import pdf
 
@@ -253,11 +252,7 @@ def test_health_answers_while_the_largest_allowed_agreement_is_printed(
     real_render = pdf.render
 
     def held_render(paper):  # type: ignore[no-untyped-def]
-        try:
-            asyncio.get_running_loop()
-            seen["loop"] = True
-        except RuntimeError:
-            seen["loop"] = False
+        seen["loop"] = on_an_event_loop()
         entered.set()
         answered.wait(timeout=10)
         started = time.monotonic()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from litestar.testing import TestClient
 
 from portal.tenants.seed import DATA
-from tests.conftest import DEMO_PASSWORD, login, post_form
+from tests.conftest import DEMO_PASSWORD, login, on_an_event_loop, post_form
 
 
 def test_the_login_page_is_served_to_anyone(client: TestClient) -> None:
@@ -157,3 +157,42 @@ def test_nobody_switches_into_a_tenant_they_do_not_belong_to(client: TestClient)
     assert post_form(client, "/tenant", {"tenant_id": "1000"}).status_code == 404
     login_page = client.get("/")
     assert "Yunusobod tumani Bandlik bo‘limi" in login_page.text
+
+
+def test_a_password_being_checked_holds_up_no_other_request(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The check is held open until another request has been answered: were it made on the event loop,
+    that request would wait behind it, the check's wait would run out, and `released` would be false."""
+    import threading
+
+    from portal.tenants import sign_in
+
+    real = sign_in._hasher
+    entered, answered = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    class HeldHasher:
+        def verify(self, stored: str, password: str) -> bool:
+            seen["on the loop"] = on_an_event_loop()
+            entered.set()
+            seen["released"] = answered.wait(timeout=30)
+            return real.verify(stored, password)
+
+        def check_needs_rehash(self, stored: str) -> bool:
+            return real.check_needs_rehash(stored)
+
+    monkeypatch.setattr(sign_in, "_hasher", HeldHasher())
+    result: dict[str, int] = {}
+
+    def sign_in_now() -> None:
+        response = post_form(client, "/login", {"login": "pes.admin", "password": DEMO_PASSWORD, "next": "/"})
+        result["status"] = response.status_code
+
+    signing = threading.Thread(target=sign_in_now)
+    signing.start()
+    assert entered.wait(timeout=60), "the password was never checked"
+    health = client.get("/health")
+    answered.set()
+    signing.join(timeout=60)
+    assert health.status_code == 200
+    assert seen == {"on the loop": False, "released": True}
+    assert result["status"] == 303
