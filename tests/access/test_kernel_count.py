@@ -216,3 +216,37 @@ def test_a_page_walked_row_by_row_is_the_page_the_list_filter_gives_for_everyone
         assert not any(walks)
     if walk == 1000:  # a long walk serves pages itself
         assert any(walks)
+
+
+def test_a_worker_counts_a_tenants_engagements_once_while_the_hint_holds(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whether to walk is asked of the database once per tenant and worker while the hint holds, across
+    requests (sessions), and asked again once it has run out."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from portal.access import kernel
+
+    monkeypatch.setattr(kernel, "_widely", {})
+    asked: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        flat = " ".join(statement.split())
+        if "FROM engagements WHERE engagements.recipient_tenant_id" in flat and "count(" in flat:
+            asked.append(flat)
+
+    async def one_request(session):  # type: ignore[no-untyped-def]
+        policy = PolicyStore(session.bind, settings.policy_model)
+        await policy.refresh(session)
+        login, slug, _tenant = (await personas(session))[0]
+        return await Access(session, policy, await actor_for(session, login, slug), datetime.now(UTC))._engaged_widely()
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        answers = [with_db(settings, one_request) for _ in range(3)]
+        later = kernel._hint_clock() + kernel.HINT_SECONDS + 1
+        monkeypatch.setattr(kernel, "_hint_clock", lambda: later)  # the answer has run out: asked again, once
+        answers += [with_db(settings, one_request) for _ in range(2)]
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert answers == [False] * 5  # the demo's tenants hold a handful of engagements
+    assert len(asked) == 2
