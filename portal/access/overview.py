@@ -210,6 +210,8 @@ async def reads_of_our_clients(
     entries = (await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1))).all()
     older = entries[limit - 1].id if len(entries) > limit else None
     entries = entries[:limit]
+    if not entries:
+        return [], None
     user_ids = {e.actor_user_id for e in entries if e.actor_user_id}
     tenant_ids = {e.actor_tenant_id for e in entries if e.actor_tenant_id}
     users = dict((await session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))).all())
