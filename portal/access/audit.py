@@ -130,8 +130,8 @@ def _append(session: Session, key: bytes, chains: dict[str, list[dict[str, Any]]
     """Number, link and hash each chain's rows onto it under the chains' locks; insert them; move the
     heads. Three statements whatever the number of chains and rows (and a fourth when a chain reaches a
     checkpoint). The heads are locked in one order everywhere, so two appends never wait on each other
-    in a cycle. On the synchronous session, so that a commit can run it (see `_settle`); async callers
-    go through `run_sync`."""
+    in a cycle. On the synchronous session, so that a commit can run it (see `_write_before_commit`);
+    async callers go through `run_sync`."""
     keys = sorted(chains)
     heads_wanted = [{"chain_key": k, "length": 0, "head_hash": GENESIS} for k in keys]
     locked = session.execute(_lock_heads(session.get_bind().dialect.name), heads_wanted)
@@ -159,8 +159,8 @@ def _append(session: Session, key: bytes, chains: dict[str, list[dict[str, Any]]
 
 
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Write whatever reads wait in the session (see `defer_reads`), then `rows` (each with its chain in
-    "chain_key"), in one append: the log keeps the order things happened in."""
+    """Write whatever reads the session holds back (see `record_reads`, held), then `rows` (each with its
+    chain in "chain_key"), in one append: the log keeps the order things happened in."""
     rows = [*session.info.pop(PENDING, ()), *rows]
     if not rows:
         return
@@ -235,7 +235,7 @@ def _read_rows(
 
 # The reads a session holds back until it commits, or until it reads or writes the log itself.
 PENDING = "audit_reads_pending"
-_LOG_TABLES = frozenset({"audit_entries", "audit_chains", "audit_checkpoints"})
+_LOG = (AuditEntry, AuditChain, AuditCheckpoint)
 
 
 async def record_reads(
@@ -278,7 +278,7 @@ def _write_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _write_before_reading_the_log(state: ORMExecuteState) -> None:
-    if state.session.info.get(PENDING) and any(m.persist_selectable.name in _LOG_TABLES for m in state.all_mappers):
+    if state.session.info.get(PENDING) and any(m.class_ in _LOG for m in state.all_mappers):
         _write(state.session, [])
 
 
