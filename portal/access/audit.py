@@ -9,6 +9,10 @@ Why this shape (see also DESIGN.md, "Audit log"):
   the head is read under the chain's lock: a row lock on PostgreSQL, the database's write lock on
   SQLite (whose driver begins a transaction only at the first write). Two appenders therefore never
   read the same head, and the unique (chain_key, seq) pair is a last guard, never hit in practice.
+- A request's reads are held in its session and appended once, as its transaction commits
+  (``record_reads(..., held=True)``): the heads are locked only while it commits. When each part of a
+  page appended its own reads, the first append held the heads until the commit, and the readers of
+  one owner's clients queued behind each other.
 - Each entry's hash is an HMAC-SHA256, keyed by a key derived from the portal's Ed25519 key, over the
   previous hash, the entry's place (chain, number) and its content. Someone who can write to the
   database but does not hold the key cannot recompute a chain after changing or removing an entry.
