@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.access import audit
@@ -166,22 +166,25 @@ async def active_memberships(session: AsyncSession, user_id: int) -> list[Member
 
 
 async def load_actor(session: AsyncSession, token: str, now: datetime) -> Actor | None:
-    """The signed-in actor behind a cookie token, or None when the session is gone or expired."""
-    stmt = select(LoginSession, User).join(User, User.id == LoginSession.user_id)
-    found = (await session.execute(stmt.where(LoginSession.id == token_id(token)))).first()
-    if found is None:
+    """The signed-in actor behind a cookie token, or None when the session is gone or expired. One
+    statement: the session and its user, with each of the user's active memberships of an active tenant
+    (none: one row with no membership). Every request asks it, and a second statement for the
+    memberships was a round trip more on each."""
+    stmt = (
+        select(LoginSession, User, Membership, Tenant)
+        .join(User, User.id == LoginSession.user_id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.is_active.is_(True)))
+        .outerjoin(Tenant, and_(Tenant.id == Membership.tenant_id, Tenant.is_active.is_(True)))
+        .where(LoginSession.id == token_id(token))
+        .order_by(Tenant.id)
+    )
+    found = (await session.execute(stmt)).all()
+    if not found:
         return None
-    row, user = found
+    row, user = found[0][0], found[0][1]
     if row.expires_at <= now or not user.is_active:
         return None
-    pairs = (
-        await session.execute(
-            select(Membership, Tenant)
-            .join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(Membership.user_id == user.id, Membership.is_active.is_(True), Tenant.is_active.is_(True))
-            .order_by(Tenant.id)
-        )
-    ).all()
+    pairs = [(m, t) for _row, _user, m, t in found if m is not None and t is not None]
     if not pairs:
         return None
     current = next(((m, t) for m, t in pairs if t.id == row.tenant_id), pairs[0])
