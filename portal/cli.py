@@ -218,7 +218,7 @@ def create_user(login, full_name, tenant_slug, roles, password) -> None:  # type
 @click.option("--no-seal", is_flag=True, help="Only check; do not sign the heads of intact chains")
 def verify_audit(no_seal: bool) -> None:
     """Check every audit chain and its signed checkpoints; exit 1 if any entry was changed or removed."""
-    from portal.access.audit import verify_chain
+    from portal.access.audit_check import verify_chain
 
     report = _run_in_session(Settings.from_env(), lambda session: verify_chain(session, seal=not no_seal))
     if report.intact:

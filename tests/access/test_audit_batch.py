@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from portal.access import audit
+from portal.access import audit, audit_check
 from portal.access.models import AuditEntry
 from portal.db import make_engine, make_sessionmaker, utcnow
 from tests.conftest import run
@@ -37,7 +37,7 @@ def test_a_list_page_of_two_hundred_rows_from_three_owners_costs_a_handful_of_st
                 count = len(statements)
                 await session.commit()
                 rows = (await session.scalars(select(AuditEntry).where(AuditEntry.owner_tenant_id.in_(owners)))).all()
-                report = await audit.verify_chain(session, seal=False)
+                report = await audit_check.verify_chain(session, seal=False)
                 return written, count, rows, report
         finally:
             await engine.dispose()

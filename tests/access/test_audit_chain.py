@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
 
-from portal.access import audit
+from portal.access import audit, audit_check
 from portal.access.models import AuditChain, AuditCheckpoint, AuditEntry
 from portal.cli import main
 from portal.db import utcnow
@@ -62,7 +62,7 @@ def test_appends_are_numbered_linked_and_sealed_every_hundred_entries(settings) 
         head = await session.get(AuditChain, CHAIN)
         seqs = list(await session.scalars(select(AuditEntry.seq).where(AuditEntry.chain_key == CHAIN)))
         sealed = list(await session.scalars(select(AuditCheckpoint.count).where(AuditCheckpoint.chain_key == CHAIN)))
-        return head.length, sorted(seqs), sorted(sealed), await audit.verify_chain(session, seal=False)
+        return head.length, sorted(seqs), sorted(sealed), await audit_check.verify_chain(session, seal=False)
 
     length, seqs, sealed, report = with_db(settings, work)
     assert length == 250 and seqs == list(range(1, 251))
@@ -158,8 +158,8 @@ def test_verifying_seals_each_intact_chain_once(settings) -> None:  # type: igno
     _reads(settings, 3)
 
     async def work(session):  # type: ignore[no-untyped-def]
-        first = await audit.verify_chain(session, now=utcnow())
-        second = await audit.verify_chain(session, now=utcnow())
+        first = await audit_check.verify_chain(session, now=utcnow())
+        second = await audit_check.verify_chain(session, now=utcnow())
         count = await session.scalar(
             select(func.count()).select_from(AuditCheckpoint).where(AuditCheckpoint.chain_key == CHAIN)
         )

@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from portal.access.audit import verify_chain
+from portal.access.audit_check import verify_chain
 from portal.access.models import AuditEntry
 from tests.conftest import login, with_db
 

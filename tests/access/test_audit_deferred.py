@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from portal.access import audit
+from portal.access import audit, audit_check
 from portal.access.models import AuditEntry
 from portal.db import make_engine, make_sessionmaker, utcnow
 from tests.access.test_kernel import reads_by
@@ -73,7 +73,7 @@ def test_reads_held_back_are_written_in_one_batch_when_the_transaction_commits(s
                 before_commit,
                 after_commit,
                 (await _mine(session)).all(),
-                await audit.verify_chain(session, seal=False),
+                await audit_check.verify_chain(session, seal=False),
             )
 
     before_commit, after_commit, rows, report = _in_sessions(settings, work)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text, update
 
-from portal.access import audit
+from portal.access import audit, audit_check
 from portal.access.models import AuditCheckpoint, AuditEntry
 from portal.cli import downgrade_database, migrate_database
 from tests.conftest import with_db
@@ -29,7 +29,7 @@ def test_entries_from_before_the_chains_stay_verifiable_and_are_sealed(settings)
         old = select(AuditEntry.chain_key).where(AuditEntry.id <= last_old).distinct()
         keys = set((await session.scalars(old)).all())
         await audit.record(session, action="tenant.viewed", object_type="tenant", object_id=1, actor_tenant_id=1)
-        report = await audit.verify_chain(session)
+        report = await audit_check.verify_chain(session)
         sealed = await session.scalar(select(AuditCheckpoint.count).where(AuditCheckpoint.chain_key == audit.LEGACY))
         return keys, report, sealed
 
@@ -41,7 +41,7 @@ def test_entries_from_before_the_chains_stay_verifiable_and_are_sealed(settings)
     async def tamper(session):  # type: ignore[no-untyped-def]
         first = await session.scalar(select(func.min(AuditEntry.id)))
         await session.execute(update(AuditEntry).where(AuditEntry.id == first).values(object_id="999"))
-        return first, await audit.verify_chain(session)
+        return first, await audit_check.verify_chain(session)
 
     first, broken = with_db(settings, tamper)
     assert broken.first_broken_id == first

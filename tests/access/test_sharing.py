@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from portal.access.audit import verify_chain
+from portal.access.audit_check import verify_chain
 from portal.access.kernel import Access
 from portal.access.models import AccessGrant, AuditEntry, CasbinRule
 from portal.access.policy import PolicyStore, bump_revision
