@@ -196,3 +196,42 @@ def test_a_password_being_checked_holds_up_no_other_request(client: TestClient, 
     assert health.status_code == 200
     assert seen == {"on the loop": False, "released": True}
     assert result["status"] == 303
+
+
+def test_a_session_loses_what_its_user_no_longer_belongs_to_on_the_next_request(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    """Who is asking is read afresh on every request: a tenant switched off leaves the user's list of
+    organisations, and with no active membership left the session no longer signs anyone in."""
+    from sqlalchemy import select, update
+
+    from portal.tenants.models import Membership, Tenant, User
+    from tests.conftest import with_db
+
+    login(client, "coordinator")
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 200 and "Yunusobod tumani Bandlik bo‘limi" in home.text
+
+    async def tenants_of(session):  # type: ignore[no-untyped-def]
+        user_id = await session.scalar(select(User.id).where(User.login == "coordinator"))
+        rows = await session.execute(
+            select(Tenant.id, Tenant.name_uz)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user_id)
+        )
+        return user_id, rows.all()
+
+    user_id, tenants = with_db(settings, tenants_of)
+    other = next((t for t in tenants if t[1] == "Yunusobod tumani Bandlik bo‘limi"), None)
+    assert other is not None and len(tenants) >= 2
+
+    async def switch_off(session):  # type: ignore[no-untyped-def]
+        await session.execute(update(Tenant).where(Tenant.id == other[0]).values(is_active=False))
+
+    with_db(settings, switch_off)
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 200 and "Yunusobod tumani Bandlik bo‘limi" not in home.text
+
+    async def leave_all(session):  # type: ignore[no-untyped-def]
+        await session.execute(update(Membership).where(Membership.user_id == user_id).values(is_active=False))
+
+    with_db(settings, leave_all)
+    assert client.get("/", follow_redirects=False).status_code == 303
