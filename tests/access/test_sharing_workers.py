@@ -1,5 +1,9 @@
 """Two worker processes on one PostgreSQL database: a revocation made through one worker is
-enforced by the other within a second, with no message passed between them."""
+enforced by the other on its very next request, with no message passed between them.
+
+No test here times anything: each worker reads the policy revision, the grant rows and the consents
+in the transaction of every request, so the first request after the change's commit must already
+be refused. How long a change takes to reach every worker is measured by `bench/` instead."""
 
 from __future__ import annotations
 
@@ -103,17 +107,11 @@ def two_workers(url: str, tmp_path: Path) -> Iterator[list[str]]:
                 process.kill()
 
 
-def _denied_within_a_second(browser: httpx.Client, path: str, gone: str) -> float:
-    """Poll until the page is a 404 without the text; returns the seconds it took (fails past 1 s)."""
-    started = time.monotonic()
-    while True:
-        response = browser.get(path)
-        elapsed = time.monotonic() - started
-        if response.status_code == 404:
-            assert gone not in response.text
-            return elapsed
-        assert elapsed < 1.0, f"still shown {elapsed:.2f}s after the change"
-        time.sleep(0.05)
+def _denied(browser: httpx.Client, path: str, gone: str) -> None:
+    """The next request for the page is a 404 that does not show the text."""
+    response = browser.get(path)
+    assert response.status_code == 404, f"still shown after the change: {response.status_code}"
+    assert gone not in response.text
 
 
 def _signed_in(base: str, login: str) -> httpx.Client:
@@ -127,15 +125,6 @@ def _signed_in(base: str, login: str) -> httpx.Client:
     return browser
 
 
-def _within_a_second(browser: httpx.Client, path: str, status: int) -> bool:
-    started = time.monotonic()
-    while time.monotonic() - started < 1.0:
-        if browser.get(path).status_code == status:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 async def _terminate_all(session) -> None:  # type: ignore[no-untyped-def]
     from portal.partnership import compiler
     from portal.partnership.models import AgreementVersion
@@ -145,7 +134,7 @@ async def _terminate_all(session) -> None:  # type: ignore[no-untyped-def]
         await compiler.remove(session, version.id)
 
 
-def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_second(
+def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_on_its_next_request(
     pg_database: str, tmp_path: Path
 ) -> None:
     settings = make_settings(pg_database)
@@ -183,8 +172,7 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
             data={"_csrf_token": owner.cookies["portal_csrf"]},
         )
         assert withdrawn.status_code == 303
-        elapsed = _denied_within_a_second(partner, f"/clients/{client_id}", CLIENT_NAME)
-        print(f"worker B denied {elapsed * 1000:.0f} ms after worker A's withdrawal")
+        _denied(partner, f"/clients/{client_id}", CLIENT_NAME)
 
         # A new consent through worker A restores it; then the agreement is terminated outside
         # both workers (policy lines removed, revision bumped): worker B reloads and denies.
@@ -200,12 +188,12 @@ def test_a_consent_withdrawn_through_worker_a_is_enforced_by_worker_b_within_a_s
             files={"document": ("consent-9.pdf", b"%PDF-1.4\n% signed form\n", "application/pdf")},
         )
         assert given.status_code == 303
-        assert _within_a_second(partner, f"/clients/{client_id}", 200)
+        assert partner.get(f"/clients/{client_id}").status_code == 200
         with_db(settings, _terminate_all)
-        assert _within_a_second(partner, f"/clients/{client_id}", 404)
+        _denied(partner, f"/clients/{client_id}", CLIENT_NAME)
 
 
-def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within_a_second(
+def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_on_its_next_request(
     pg_database: str, tmp_path: Path
 ) -> None:
     """The agreement is drafted, proposed and signed by both parties through the services, with
@@ -248,5 +236,4 @@ def test_an_agreement_terminated_through_worker_a_is_enforced_by_worker_b_within
             data={"reason": "Loyiha muddatidan oldin yakunlandi", "_csrf_token": signatory.cookies["portal_csrf"]},
         )
         assert ended.status_code == 303, ended.text
-        elapsed = _denied_within_a_second(partner, f"/clients/{client_id}", CLIENT_NAME)
-        print(f"worker B denied {elapsed * 1000:.0f} ms after worker A's termination")
+        _denied(partner, f"/clients/{client_id}", CLIENT_NAME)

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -237,8 +236,9 @@ def test_over_long_texts_and_too_many_rows_are_refused_beside_their_fields(clien
 def test_health_answers_while_the_largest_allowed_agreement_is_printed(
     client: TestClient, settings, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """The layout is held open until /health has answered: were it laid out on the event loop, /health
-    would wait for it (ten seconds at least) instead of answering at once."""
+    """The layout is held open until /health has answered. Were it laid out on the event loop, /health
+    could not answer while it waits, and the layout would go on only when its wait ran out. So the
+    test asks whether /health released it, an order of events rather than a time."""
 
     from portal.partnership import pdf
 
@@ -254,11 +254,8 @@ def test_health_answers_while_the_largest_allowed_agreement_is_printed(
     def held_render(paper):  # type: ignore[no-untyped-def]
         seen["loop"] = on_an_event_loop()
         entered.set()
-        answered.wait(timeout=10)
-        started = time.monotonic()
-        body = real_render(paper)
-        seen["seconds"] = time.monotonic() - started
-        return body
+        seen["released by /health"] = answered.wait(timeout=30)
+        return real_render(paper)
 
     monkeypatch.setattr(pdf, "render", held_render)
     result: dict[str, object] = {}
@@ -270,14 +267,10 @@ def test_health_answers_while_the_largest_allowed_agreement_is_printed(
     printer = threading.Thread(target=print_it)
     printer.start()
     assert entered.wait(timeout=60), "the PDF was never laid out"
-    asked = time.monotonic()
     health = client.get("/health")
-    waited = time.monotonic() - asked
     answered.set()
     printer.join(timeout=120)
     assert health.status_code == 200
-    assert waited < 5.0, f"/health waited {waited:.1f} s while a PDF was being laid out"
+    assert seen["released by /health"] is True, "/health waited for the PDF's layout"
     assert seen["loop"] is False  # laid out in a worker thread, where no event loop runs
     assert result["status"] == 200 and int(result["size"]) > 10_000
-    # Generous: the largest allowed agreement lays out in a few seconds on a shared machine.
-    assert float(seen["seconds"]) < 60
