@@ -145,13 +145,20 @@ class Access:
         return row, parties
 
     async def scope(
-        self, stmt: Select, model: type, act: str = "read", category: str | None = None, purpose: str | None = None
+        self,
+        stmt: Select,
+        model: type,
+        act: str = "read",
+        category: str | None = None,
+        purpose: str | None = None,
+        own_tenant_only: bool = False,
     ) -> Select:
-        """Restrict a select of `model` to the rows the actor may `act` on (in `category`, or any)."""
+        """Restrict a select of `model` to the rows the actor may `act` on (in `category`, or any); with
+        `own_tenant_only`, to those of the actor's own tenant (see `Plan.bound`)."""
         plan = await self.plan(model, act, purpose)
         # The kept expression, with this request's values set on the statement: they travel with it into
         # any statement that embeds it, and its compiled SQL stays cached per shape (SQLAlchemy 2.1).
-        return stmt.where(_any(plan.bound(category))).params(plan.values)
+        return stmt.where(_any(plan.bound(category, own_tenant_only=own_tenant_only))).params(plan.values)
 
     async def count(
         self, model: type, category: str | None = None, foreign_only: bool = False, at_most: int | None = None
@@ -180,8 +187,10 @@ class Access:
         category: str | None = None,
         purpose: str | None = None,
         few: bool = False,
+        own_tenant_only: bool = False,
     ) -> list[View]:
         """Run a select of `model` scoped to what the actor may see; redacted views, audited as a list.
+        With `own_tenant_only`, only the actor's own tenant's rows (see `Plan.bound`).
 
         With `few`, the caller says the select reads a handful of rows (those of one case, client or
         referral): for an organisation engaged with thousands of clients each row is then asked whether
@@ -189,8 +198,9 @@ class Access:
         (19 of the 25 ms of PostgreSQL a shared client's page took for the recipient of a hundred
         owners). Either way the same rows are shown; `few` on a long select only costs time."""
         plan = await self.plan(model, act, purpose)
-        probed = few and await self._asks_each_row(plan)
-        rows = (await self.session.scalars(stmt.where(_any(plan.bound(category, probed=probed))), plan.values)).all()
+        probed = few and not own_tenant_only and await self._asks_each_row(plan)
+        where = _any(plan.bound(category, probed=probed, own_tenant_only=own_tenant_only))
+        rows = (await self.session.scalars(stmt.where(where), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]
@@ -213,19 +223,31 @@ class Access:
         return [redact(plan.shared, d) for d in decisions]
 
     async def page(
-        self, model: type, stmt: Select, size: int, category: str | None = None, listed_by: str | None = None
+        self,
+        model: type,
+        stmt: Select,
+        size: int,
+        category: str | None = None,
+        listed_by: str | None = None,
+        own_tenant_only: bool = False,
     ) -> tuple[list[View], bool]:
         """One page of a list: at most `size` redacted views of the rows `stmt` selects in its order, and
         whether more follow. One query asks for one row more than it shows; that row is neither shown
         nor audited (a second query asking "is there more?" read the whole scope again). With
         `listed_by`, a row is listed only when the actor may see that category of it (the fields a
-        search matched), and shown with every category it may see (or `category`)."""
+        search matched), and shown with every category it may see (or `category`). With `own_tenant_only`,
+        only the actor's own tenant's rows (see `Plan.bound`): no clause's way is read, or walked."""
         plan = await self.plan(model, "read")
         listed = category if listed_by is None else listed_by
-        walked = await self._asks_each_row(plan)
+        walked = not own_tenant_only and await self._asks_each_row(plan)
         rows = await self._walk(plan, stmt, size, listed) if walked else None
         if rows is None:
-            where = self._searched(plan, listed) if listed_by is not None and not walked else _any(plan.bound(listed))
+            if own_tenant_only:
+                where = _any(plan.bound(listed, own_tenant_only=True))
+            elif listed_by is not None and not walked:
+                where = self._searched(plan, listed)
+            else:
+                where = _any(plan.bound(listed))
             rows = (await self.session.scalars(stmt.where(where).limit(size + 1), plan.values)).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         if listed_by is not None:

@@ -256,9 +256,9 @@ async def list_cases(access: Access, stage: str = "", mine: bool = False, before
     if stage in STAGES:
         stmt = stmt.where(Case.stage == stage)
     if mine:
-        stmt = stmt.where(Case.manager_user_id == access.actor.user_id, Case.tenant_id == access.actor.tenant_id)
+        stmt = stmt.where(Case.manager_user_id == access.actor.user_id)
     page = stmt.where(Case.id < before) if before is not None else stmt
-    views, more = await access.page(Case, page, PAGE_SIZE)
+    views, more = await access.page(Case, page, PAGE_SIZE, own_tenant_only=mine)
     older = views[-1].id if more and views else None
     client_of = await client_of_cases(access.session, [v.id for v in views])
     clients = {c.id: c for c in await access.among(Client, client_of.values())}

@@ -246,13 +246,15 @@ class PlacementLine:
     monitoring: Monitoring
 
 
-async def _placement_lines(access: Access, stmt, few: bool = False) -> list[PlacementLine]:  # type: ignore[no-untyped-def]
-    """The placements `stmt` selects with their check-ins; `few` when it selects one case's or one placement."""
-    placements = await access.visible(Placement, stmt, few=few)
+async def _placement_lines(access: Access, stmt, few: bool = False, ours: bool = False) -> list[PlacementLine]:  # type: ignore[no-untyped-def]
+    """The placements `stmt` selects with their check-ins; `few` when it selects one case's or one placement,
+    `ours` when it selects the organisation's own."""
+    placements = await access.visible(Placement, stmt, few=few, own_tenant_only=ours)
     if not placements:
         return []
     ids = [p.id for p in placements]
-    check_ins = await access.visible(CheckIn, select(CheckIn).where(CheckIn.placement_id.in_(ids)), few=few)
+    of_these = select(CheckIn).where(CheckIn.placement_id.in_(ids))
+    check_ins = await access.visible(CheckIn, of_these, few=few, own_tenant_only=ours)
     by_placement: dict[int, list[View]] = {}
     for c in check_ins:
         by_placement.setdefault(c.value("placement_id"), []).append(c)
@@ -279,13 +281,8 @@ async def case_placements(access: Access, case_id: int) -> list[PlacementLine]:
 async def monitored(access: Access) -> list[PlacementLine]:
     """The actor's organisation's placements still in their six months, or whose last check-in is due."""
     start = local_date(access.now) - timedelta(days=31 * (CHECK_IN_MONTHS + 1))
-    stmt = (
-        select(Placement)
-        .where(Placement.tenant_id == access.actor.tenant_id, Placement.start_date >= start)
-        .order_by(Placement.start_date)
-        .limit(500)
-    )
-    return await _placement_lines(access, stmt)
+    stmt = select(Placement).where(Placement.start_date >= start).order_by(Placement.start_date).limit(500)
+    return await _placement_lines(access, stmt, ours=True)
 
 
 async def overdue_check_ins(access: Access) -> list[PlacementLine]:

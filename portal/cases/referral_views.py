@@ -127,10 +127,11 @@ def _line(view: View, cal: calendar.WorkingCalendar, today: date) -> ReferralLin
     )
 
 
-async def _lines(access: Access, stmt, limit: int = LIST_LIMIT) -> list[ReferralLine]:  # type: ignore[no-untyped-def]
+async def _lines(access: Access, stmt, limit: int = LIST_LIMIT, ours: bool = False) -> list[ReferralLine]:  # type: ignore[no-untyped-def]
+    """At most `limit` of `stmt`'s referrals; `ours` when it selects the organisation's own (sent) ones."""
     today = local_date(access.now)
     cal = await calendar.load(access.session, today.year)
-    views = await access.visible(Referral, stmt.limit(limit), category="referral")
+    views = await access.visible(Referral, stmt.limit(limit), category="referral", own_tenant_only=ours)
     return [_line(v, cal, today) for v in views]
 
 
@@ -142,11 +143,12 @@ class ReferralList:
     next: str | None
 
 
-async def _page(access: Access, stmt, cursor) -> ReferralList:  # type: ignore[no-untyped-def]
-    """One page of `stmt`'s referrals in its order; `cursor(line)` names the place after a line."""
+async def _page(access: Access, stmt, cursor, ours: bool = False) -> ReferralList:  # type: ignore[no-untyped-def]
+    """One page of `stmt`'s referrals in its order; `cursor(line)` names the place after a line; `ours`
+    when `stmt` selects the organisation's own (sent) referrals."""
     today = local_date(access.now)
     cal = await calendar.load(access.session, today.year)
-    views, more = await access.page(Referral, stmt, PAGE_SIZE, category="referral")
+    views, more = await access.page(Referral, stmt, PAGE_SIZE, category="referral", own_tenant_only=ours)
     lines = [_line(v, cal, today) for v in views]
     return ReferralList(lines, cursor(lines[-1]) if more and lines else None)
 
@@ -191,16 +193,16 @@ async def answered_page(access: Access, before: int | None = None) -> ReferralLi
 
 async def sent_page(access: Access, before: int | None = None) -> ReferralList:
     """The referrals the actor's organisation drafted or sent, newest first, one page."""
-    stmt = select(Referral).where(Referral.tenant_id == access.actor.tenant_id)
+    stmt = select(Referral)
     if before is not None:
         stmt = stmt.where(Referral.id < before)
-    return await _page(access, stmt.order_by(Referral.id.desc()), lambda line: str(line.id))
+    return await _page(access, stmt.order_by(Referral.id.desc()), lambda line: str(line.id), ours=True)
 
 
 async def case_referrals(access: Access, case_id: int) -> list[ReferralLine]:
     """The referrals of one of the actor's own cases, newest first."""
-    stmt = select(Referral).where(Referral.case_id == case_id, Referral.tenant_id == access.actor.tenant_id)
-    return await _lines(access, stmt.order_by(Referral.id.desc()))
+    stmt = select(Referral).where(Referral.case_id == case_id)
+    return await _lines(access, stmt.order_by(Referral.id.desc()), ours=True)
 
 
 async def referral_inbox(
@@ -241,10 +243,9 @@ async def sender_alerts(access: Access, limit: int = LIST_LIMIT) -> list[Referra
     most `limit`, the earliest due first)."""
     today = local_date(access.now)
     stmt = select(Referral).where(
-        Referral.tenant_id == access.actor.tenant_id,
-        or_(Referral.state == "declined", (Referral.state == "sent") & (Referral.answer_due_on < today)),
+        or_(Referral.state == "declined", (Referral.state == "sent") & (Referral.answer_due_on < today))
     )
-    return await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id.desc()), limit)
+    return await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id.desc()), limit, ours=True)
 
 
 async def due_soon(access: Access, sent_only: bool = False, limit: int = LIST_LIMIT) -> list[ReferralLine]:
@@ -258,5 +259,5 @@ async def due_soon(access: Access, sent_only: bool = False, limit: int = LIST_LI
         Referral.answer_due_on >= local_date(access.now),
         Referral.tenant_id == me if sent_only else or_(Referral.tenant_id == me, Referral.recipient_tenant_id == me),
     )
-    lines = await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id), limit)
+    lines = await _lines(access, stmt.order_by(Referral.answer_due_on, Referral.id), limit, ours=sent_only)
     return [line for line in lines if line.deadline is not None and line.deadline.due_soon]

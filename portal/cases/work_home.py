@@ -75,12 +75,17 @@ async def caseload(session: AsyncSession, actor: Actor, now: datetime, policy: P
         .where(Case.manager_user_id == actor.user_id, Case.stage != "closed")
         .order_by(Case.updated_at.desc(), Case.id.desc())
     )
-    cases = await access.visible(Case, mine.limit(SHOWN))
+    # All three read the organisation's own rows (see Access.scope's own_tenant_only).
+    cases = await access.visible(Case, mine.limit(SHOWN), own_tenant_only=True)
     counts = dict(
         (
             await session.execute(
-                (await access.scope(select(Case.stage, func.count()), Case, category="assessment"))
-                .where(Case.tenant_id == actor.tenant_id, Case.manager_user_id == actor.user_id)
+                (
+                    await access.scope(
+                        select(Case.stage, func.count()), Case, category="assessment", own_tenant_only=True
+                    )
+                )
+                .where(Case.manager_user_id == actor.user_id)
                 .group_by(Case.stage)
             )
         ).all()
@@ -89,13 +94,13 @@ async def caseload(session: AsyncSession, actor: Actor, now: datetime, policy: P
         PlanMeasure,
         select(PlanMeasure)
         .where(
-            PlanMeasure.tenant_id == actor.tenant_id,
             PlanMeasure.status.in_(("planned", "in_progress")),
             PlanMeasure.due_on.is_not(None),
             PlanMeasure.due_on <= date.fromordinal(today.toordinal() + MEASURES_AHEAD_DAYS),
         )
         .order_by(PlanMeasure.due_on)
         .limit(SHOWN),
+        own_tenant_only=True,
     )
     clients = await client_of_cases(session, [c.id for c in cases])
     names = await _client_names(access, set(clients.values()))

@@ -250,3 +250,43 @@ def test_a_worker_counts_a_tenants_engagements_once_while_the_hint_holds(setting
         event.remove(Engine, "before_cursor_execute", note)
     assert answers == [False] * 5  # the demo's tenants hold a handful of engagements
     assert len(asked) == 2
+
+
+def test_the_own_tenants_rows_alone_are_what_the_whole_scope_shows_of_them_for_everyone(settings) -> None:  # type: ignore[no-untyped-def]
+    """With `own_tenant_only` the kernel reads the own tenant's way alone. For every persona, table and
+    category, a list, a scoped select and a page show exactly the rows of the actor's tenant that the
+    whole scope shows, with the same categories."""
+    from portal.access.declare import declared
+    from portal.cases.case_models import PlanMeasure
+    from portal.cases.referral_models import CheckIn, Placement
+
+    with_db(settings, share_everything_with_ngo)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        policy = PolicyStore(session.bind, settings.policy_model)
+        await policy.refresh(session)
+        now = datetime.now(UTC)
+        shown, hidden = 0, 0
+        for login, slug, tenant in await personas(session):
+            access = Access(session, policy, await actor_for(session, login, slug), now)
+            for model in (Client, Case, Referral, Placement, PlanMeasure, CheckIn):
+                owner = declared_owner(model)
+                for category in (None, *sorted(declared(model).categories)):
+                    where = (login, slug, model.__name__, category)
+                    rows = select(model).order_by(model.id.desc())
+                    everything = await access.visible(model, rows, category=category)
+                    whole = [(v.id, v.categories) for v in everything if v.owner_tenant_id == tenant]
+                    ours = await access.visible(model, rows, category=category, own_tenant_only=True)
+                    assert [(v.id, v.categories) for v in ours] == whole, where
+                    scoped = await access.scope(select(model.id), model, category=category)
+                    alone = await access.scope(select(model.id), model, category=category, own_tenant_only=True)
+                    of_ours = set(await session.scalars(scoped.where(owner == tenant)))
+                    assert set(await session.scalars(alone)) == of_ours, where
+                    page, more = await access.page(model, rows, 2, category=category, own_tenant_only=True)
+                    assert ([(v.id, v.categories) for v in page], more) == (whole[:2], len(whole) > 2), where
+                    shown += len(whole)
+                    hidden += len(everything) - len(whole)
+        return shown, hidden
+
+    shown, hidden = with_db(settings, work)
+    assert shown > 0 and hidden > 0  # the personas see their own rows and others' too
