@@ -52,6 +52,10 @@ class Access:
         self.actor = actor
         self.now = now
         self._fresh = False
+        # The rows `find` has opened, held for the request: the session keeps rows only while something
+        # refers to them, and a page reading its row again by key (`own`, a link column) then needs no
+        # statement.
+        self._opened: list[object] = []
 
     async def _refresh(self) -> None:
         if not self._fresh:
@@ -104,6 +108,7 @@ class Access:
         (decision,) = await plan.decide(self.session, [row])
         if not decision.allowed:
             return None
+        self._opened.append(row)
         await self._audit(plan, [decision], "open")
         return redact(plan.shared, decision)
 
@@ -118,12 +123,11 @@ class Access:
         """The owner's own row, for writing; 404 for anyone else's or without the permission."""
         shared = declared(model)
         await self._refresh()
-        if not self.allows(shared.obj, act):
+        if not self.allows(shared.obj, act) or not 0 < row_id < 2**31:
             raise NotFoundException
-        row = await self.session.scalar(
-            select(model).where(model.id == row_id, shared.owner == self.actor.tenant_id)  # type: ignore[attr-defined]
-        )
-        if row is None:
+        # By primary key: a row the request has read already is taken from the session, with no statement.
+        row = await self.session.get(model, row_id)
+        if row is None or getattr(row, shared.owner.key) != self.actor.tenant_id:
             raise NotFoundException
         return row
 

@@ -190,8 +190,9 @@ async def read_case(access: Access, case_id: int) -> CaseFile:
     addendum_rows = addendum_rows.order_by(CaseAddendum.written_at, CaseAddendum.id)
     addenda = await access.visible(CaseAddendum, addendum_rows, few=True)
     timeline = await timeline_of(access, case.id)
-    client_id = await access.session.scalar(select(Case.client_id).where(Case.id == case.id))
-    client = await access.find(Client, client_id or 0)
+    # The link column of the case the kernel has just let the actor read, taken from the session.
+    row = await access.session.get(Case, case.id)
+    client = await access.find(Client, row.client_id if row is not None else 0)
     stage = str(case.value("stage"))
     may_update = access.allows("case", "update")
     acts = case_rules.allowed_actions(stage, case.own, may_update)

@@ -290,3 +290,54 @@ def test_the_own_tenants_rows_alone_are_what_the_whole_scope_shows_of_them_for_e
 
     shown, hidden = with_db(settings, work)
     assert shown > 0 and hidden > 0  # the personas see their own rows and others' too
+
+
+def test_a_row_opened_in_a_request_is_taken_again_by_key_without_a_statement(settings) -> None:  # type: ignore[no-untyped-def]
+    """A case's page opens the case through the kernel, then takes it again by key: to follow its client
+    and, for its owner, to write it (`own`). The kernel holds the row it opened for the request, so
+    neither sends a statement, and `own` still refuses a case of another tenant that the actor may read."""
+    import gc
+
+    from litestar.exceptions import NotFoundException
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    with_db(settings, share_everything_with_ngo)
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        policy = PolicyStore(session.bind, settings.policy_model)
+        await policy.refresh(session)
+        now = datetime.now(UTC)
+        ngo = await actor_for(session, "ngo.worker")
+        theirs = select(Case.id, Case.tenant_id).where(Case.tenant_id != ngo.tenant_id).order_by(Case.id)
+        probe = Access(session, policy, ngo, now)  # a case shared with the NGO, then let go of
+        foreign, owner_tenant = [r for r in (await session.execute(theirs)).all() if await probe.find(Case, r[0])][0]
+        del probe
+        for login, slug, tenant in await personas(session):
+            owner = Access(session, policy, await actor_for(session, login, slug), now)
+            if tenant == owner_tenant and owner.allows("case", "update"):
+                break
+        await owner.get(Case, foreign)
+        gc.collect()  # the session's map of rows holds them weakly
+        event.listen(Engine, "before_cursor_execute", note)
+        try:
+            row = await owner.own(Case, foreign, "read")
+            again = await session.get(Case, foreign)
+        finally:
+            event.remove(Engine, "before_cursor_execute", note)
+        recipient = Access(session, policy, ngo, now)
+        seen = await recipient.find(Case, foreign)
+        try:
+            await recipient.own(Case, foreign, "read")
+            refused = False
+        except NotFoundException:
+            refused = True
+        return row.id, again is row, seen is not None, refused
+
+    row_id, same, seen, refused = with_db(settings, work)
+    assert sent == [] and same and row_id > 0
+    assert seen and refused  # the NGO reads the shared case but may not write it
