@@ -3,7 +3,7 @@ enforced by the other on its very next request, with no message passed between t
 
 No test here times anything: each worker reads the policy revision, the grant rows and the consents
 in the transaction of every request, so the first request after the change's commit must already
-be refused. How long a change takes to reach every worker is measured by `bench/` instead."""
+be refused. How long a role change takes to reach every worker is measured by `bench/`."""
 
 from __future__ import annotations
 
