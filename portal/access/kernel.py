@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, false, func, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access import audit, grants
-from portal.access.declare import declared
+from portal.access.declare import Shared, declared
 from portal.access.guard import Actor
 from portal.access.models import Engagement
 from portal.access.policy import PolicyStore, categories_of
@@ -121,19 +121,26 @@ class Access:
 
     async def own(self, model: type[T], row_id: int, act: str = "update") -> T:
         """The owner's own row, for writing; 404 for anyone else's or without the permission."""
-        shared = declared(model)
-        await self._refresh()
-        if not self.allows(shared.obj, act) or not 0 < row_id < 2**31:
-            raise NotFoundException
-        # By primary key: a row the request has read already is taken from the session, with no statement.
-        row = await self.session.get(model, row_id)
-        if row is None or getattr(row, shared.owner.key) != self.actor.tenant_id:
+        shared, row = await self._by_key(model, row_id, act)
+        if getattr(row, shared.owner.key) != self.actor.tenant_id:
             raise NotFoundException
         return row
 
     async def held(self, model: type[T], row_id: int, act: str) -> tuple[T, tuple[str, ...]]:
         """A row of an exchange the actor's tenant owns or takes part in, for writing, with the party
         columns that name the tenant ("own" for the owner); 404 for anyone else or without `act`."""
+        shared, row = await self._by_key(model, row_id, act)
+        if getattr(row, shared.owner.key) == self.actor.tenant_id:
+            return row, ("own",)
+        parties = shared.parties_of(row, self.actor.tenant_id)
+        if not parties:
+            raise NotFoundException
+        return row, parties
+
+    async def _by_key(self, model: type[T], row_id: int, act: str) -> tuple[Shared, T]:
+        """The row of `model` with this key, for the writers above to judge; 404 without the permission to
+        `act` or without the row. By key: a row the request has read already is taken from the session,
+        with no statement."""
         shared = declared(model)
         await self._refresh()
         if not self.allows(shared.obj, act) or not 0 < row_id < 2**31:
@@ -141,12 +148,7 @@ class Access:
         row = await self.session.get(model, row_id)
         if row is None:
             raise NotFoundException
-        if getattr(row, shared.owner.key) == self.actor.tenant_id:
-            return row, ("own",)
-        parties = shared.parties_of(row, self.actor.tenant_id)
-        if not parties:
-            raise NotFoundException
-        return row, parties
+        return shared, row
 
     async def scope(
         self,
