@@ -304,15 +304,19 @@ def test_templates_translate_and_escape_as_jinjas_own_gettext(language: str) -> 
     jinjas.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     source = (
         "{{ _('Clients') }}|{{ _('Case no. %(id)s', id=value) }}|{{ _('100%% <b>%(x)s</b>', x=value) }}"
-        "|{{ _('Case no. %(id)s', id=7)|length }}"
+        "|{{ _('%(n)d cases', n=3) }}|{{ _('%(n)d cases', n='4') }}|{{ _('%(n)d of %(x)s', n=2.5, x=value) }}"
+        "|{{ _('%(x)s and %(y)s', x=none, y=flag) }}|{{ _('%(x)r', x=value) }}"
+        "|{{ _('Case no. %(id)s', id=7)|length }}|{{ _('Done: 100%%') }}|{{ _('Cases') }}"
     )
     context = contextvars.copy_context()
 
     def both() -> tuple[str, str]:
         i18n.set_language(language)
-        values = {"value": '<script>alert("x")</script> & 50%'}
+        values = {"value": '<script>alert("x")</script> & 50%', "none": None, "flag": True}
         return template_environment().from_string(source).render(values), jinjas.from_string(source).render(values)
 
     ours, theirs = context.run(both)
     assert ours == theirs
     assert "<script>" not in ours and "&lt;script&gt;" in ours and "100% <b>" in ours
+    assert "|3 cases|4 cases|2 of &lt;script&gt;" in ours and "|None and True|" in ours
+    assert ours.endswith("|Done: 100%|" + i18n.catalogue(language).gettext("Cases"))
