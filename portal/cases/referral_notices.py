@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.access.guard import Actor
@@ -75,21 +75,21 @@ def _deadline_moment(day) -> datetime:  # type: ignore[no-untyped-def]
     return datetime.combine(day, time(18, 0), tzinfo=TASHKENT)
 
 
+# Built once: every page of a recipient's staff sends it for the header (see answers_due).
+_SENT_TO = select(Referral.id, Referral.answer_due_on).where(
+    Referral.recipient_tenant_id == bindparam("recipient"),
+    Referral.state == "sent",
+    Referral.answer_due_on.is_not(None),
+)
+
+
 async def answers_due(session: AsyncSession, actor: Actor, now: datetime) -> list[notifications.Item]:
     """The recipient's unanswered referrals whose last day is today or the next working day, or past.
 
     Reads the referrals' own party fields (id, due day) addressed to the actor's tenant, nothing of
     the client; one indexed query (recipient, state)."""
     today = local_date(now)
-    rows = (
-        await session.execute(
-            select(Referral.id, Referral.answer_due_on).where(
-                Referral.recipient_tenant_id == actor.tenant_id,
-                Referral.state == "sent",
-                Referral.answer_due_on.is_not(None),
-            )
-        )
-    ).all()
+    rows = (await session.execute(_SENT_TO, {"recipient": actor.tenant_id})).all()
     if not rows:
         return []
     cal = await calendar.load(session, today.year, today.year + 1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,28 +60,49 @@ def audiences_of(policy: PolicyStore, actor: Actor) -> tuple[str, ...]:
 
 def addressed_to(actor: Actor, policy: PolicyStore) -> ColumnElement[bool]:
     """Notifications of the actor's tenant addressed to the actor or to an audience it belongs to."""
+    return _addressed(actor.tenant_id, actor.user_id, audiences_of(policy, actor))
+
+
+def _addressed(tenant: Any, user: Any, audiences: Any) -> ColumnElement[bool]:
     return and_(
-        Notification.tenant_id == actor.tenant_id,
-        or_(Notification.user_id == actor.user_id, Notification.audience.in_(audiences_of(policy, actor))),
+        Notification.tenant_id == tenant, or_(Notification.user_id == user, Notification.audience.in_(audiences))
     )
 
 
 def _read_by(actor: Actor) -> ColumnElement[bool]:
-    return exists().where(
-        NotificationRead.notification_id == Notification.id, NotificationRead.user_id == actor.user_id
-    )
+    return _read_by_user(actor.user_id)
+
+
+def _read_by_user(user: Any) -> ColumnElement[bool]:
+    return exists().where(NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user)
 
 
 def _fresh(now: datetime) -> ColumnElement[bool]:
     return Notification.created_at >= now - timedelta(days=UNREAD_DAYS)
 
 
+# The header's count, built once with the person, tenant, audiences and day as parameters: every page
+# sends it, and building it anew cost a tenth of a light page's CPU.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(
+        _addressed(bindparam("tenant"), bindparam("user"), bindparam("audiences", expanding=True)),
+        Notification.created_at >= bindparam("since"),
+        ~_read_by_user(bindparam("user")),
+    )
+)
+
+
 async def unread_stored(session: AsyncSession, actor: Actor, policy: PolicyStore, now: datetime) -> int:
     """How many of the actor's notifications are unread: one query."""
-    stmt = (
-        select(func.count()).select_from(Notification).where(addressed_to(actor, policy), _fresh(now), ~_read_by(actor))
-    )
-    return int(await session.scalar(stmt) or 0)
+    values = {
+        "tenant": actor.tenant_id,
+        "user": actor.user_id,
+        "audiences": list(audiences_of(policy, actor)),
+        "since": now - timedelta(days=UNREAD_DAYS),
+    }
+    return int(await session.scalar(_UNREAD, values) or 0)
 
 
 async def derived_for(session: AsyncSession, actor: Actor, policy: PolicyStore, now: datetime) -> list[Item]:
