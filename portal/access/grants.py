@@ -96,10 +96,15 @@ def _holds(key: bytes, values: tuple[str, ...], mac: str) -> bool:
     return hmac.compare_digest(mac, _mac_of(key, values))
 
 
-def authentic(grant: Any) -> bool:
+def seal_key() -> bytes:
+    """The key grant rows are sealed with (derived from the portal's signing key)."""
+    return seal.derived_key(LABEL)
+
+
+def authentic(grant: Any, key: bytes | None = None) -> bool:
     """The row (an AccessGrant or a row of its columns) is as the compiler wrote it: a row added or
-    changed in the database grants nothing."""
-    return _holds(seal.derived_key(LABEL), _sealed_values(grant), grant.seal or "")
+    changed in the database grants nothing. `key` is `seal_key()` unless given."""
+    return _holds(key or seal_key(), _sealed_values(grant), grant.seal or "")
 
 
 def rows_of(spec: GrantSpec) -> list[AccessGrant]:
