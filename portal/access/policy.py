@@ -340,8 +340,12 @@ async def holders(session: AsyncSession, tenant_id: int, obj: str, act: str) -> 
     return sorted(int(s.removeprefix(prefix)) for s in subjects if s and s.startswith(prefix))
 
 
+# Built once: every request asks it (see PolicyStore.refresh).
+_REVISION = select(PolicyRevision.revision).where(PolicyRevision.id == 1)
+
+
 async def current_revision(session: AsyncSession) -> int:
-    value = await session.scalar(select(PolicyRevision.revision).where(PolicyRevision.id == 1))
+    value = await session.scalar(_REVISION)
     return int(value or 0)
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.cases.referral_models import WorkingDayOverride
@@ -108,6 +108,12 @@ class WorkingCalendar:
 _LOADED = "working calendar read in"  # session.info: (transaction, years, calendar)
 
 
+# Built once: every page that shows a deadline reads the calendar.
+_OVERRIDES = select(WorkingDayOverride).where(
+    WorkingDayOverride.day >= bindparam("first"), WorkingDayOverride.day <= bindparam("last")
+)
+
+
 async def load(session: AsyncSession, *years: int) -> WorkingCalendar:
     """The calendar with the overrides of these years (and the next, for deadlines crossing New Year).
 
@@ -118,13 +124,7 @@ async def load(session: AsyncSession, *years: int) -> WorkingCalendar:
     kept = session.info.get(_LOADED)
     if kept is not None and transaction is not None and kept[0] is transaction and kept[1] == spread:
         return kept[2]
-    rows = (
-        await session.scalars(
-            select(WorkingDayOverride).where(
-                WorkingDayOverride.day >= date(spread[0], 1, 1), WorkingDayOverride.day <= date(spread[-1], 12, 31)
-            )
-        )
-    ).all()
+    rows = (await session.scalars(_OVERRIDES, {"first": date(spread[0], 1, 1), "last": date(spread[-1], 12, 31)})).all()
     calendar = WorkingCalendar(overrides={r.day: r.working for r in rows}, notes={r.day: r.note for r in rows})
     session.info[_LOADED] = (session.sync_session.get_transaction(), spread, calendar)
     return calendar

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from portal.access.kernel import Access
@@ -196,7 +196,10 @@ async def withdraw_consent(access: Access, client_id: int, consent_id: int) -> N
 async def user_names(access: Access, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict((await access.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))).all())
+    return dict((await access.session.execute(_USER_NAMES, {"ids": sorted(ids)})).all())
+
+
+_USER_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))  # built once
 
 
 @dataclass(frozen=True)

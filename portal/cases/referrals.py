@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access.kernel import Access
@@ -84,7 +84,10 @@ async def tenant_names(access: Access, ids: set[int | None]) -> dict[int, dict[s
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {t.id: _names(t) for t in (await access.session.scalars(select(Tenant).where(Tenant.id.in_(wanted)))).all()}
+    return {t.id: _names(t) for t in (await access.session.scalars(_TENANTS, {"ids": sorted(wanted)})).all()}
+
+
+_TENANTS = select(Tenant).where(Tenant.id.in_(bindparam("ids", expanding=True)))  # built once
 
 
 @dataclass
