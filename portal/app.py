@@ -26,6 +26,7 @@ from portal.access import require_permission, seal
 from portal.access.kernel import provide_access
 from portal.access.policy import PolicyStore
 from portal.access.routes import SharingController
+from portal.cases import names
 from portal.cases.case_routes import CasesController, ClientCasesController
 from portal.cases.case_section_routes import CaseSectionsController
 from portal.cases.outreach_routes import OutreachController
@@ -37,7 +38,6 @@ from portal.cases.referral_routes import (
     WorkingDaysController,
 )
 from portal.cases.routes import ClientsController, ConsentsController, EngagementsController
-from portal.cases.translit import to_script
 from portal.db import make_engine, make_sessionmaker, utcnow
 from portal.edge_middleware import EdgeMiddleware
 from portal.home.routes import DashboardController
@@ -116,12 +116,6 @@ def template_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = _translated
 
-    # The same organisation names recur in every option of a page's selects: transliterate each once.
-    in_script = lru_cache(maxsize=4096)(to_script)
-
-    def in_readers_script(text: str | None) -> str:
-        return in_script(text or "", i18n.current_language())
-
     env.globals.update(
         LANGUAGES=i18n.LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -131,6 +125,8 @@ def template_environment() -> Environment:
         static_url=assets.static_url,
         can=can,
         label=labels.label,
+        client_name=names.client_name,
+        other_form=names.other_form,
         labels=labels.labels,
         flash_message=flash_message,
     )
@@ -139,7 +135,7 @@ def template_environment() -> Environment:
         local_datetime=labels.local_datetime,
         # Typed content (titles, goals, names) in the reader's Uzbek script; for display only, never on
         # form values or on the signed terms, whose hash covers the text as it was typed.
-        in_readers_script=in_readers_script,
+        in_readers_script=names.in_readers_script,
     )
     return env
 

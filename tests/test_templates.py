@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.access import audit
 from portal.access.overview import reading_partners
 from portal.app import create_app, template_environment
+from portal.cases.names import client_name, other_form
 from portal.cases.translit import has_latin, to_cyrillic
 from portal.i18n import set_language
 from portal.tenants.models import User
@@ -182,8 +183,28 @@ class _Client:
 )
 def test_a_clients_name_is_shown_in_the_readers_script(language: str, fields: dict[str, str], shown: str) -> None:
     set_language(language)
-    macro = template_environment().get_template("cases/_names.html").module.client_name
-    assert str(macro(_Client(**fields))).startswith(shown)
+    assert str(client_name(_Client(**fields))).startswith(shown)
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "other"),
+    [
+        ("uz", "A&lt;b&gt;&amp;", '<span class="muted" lang="uz-Cyrl">(Б&lt;)</span>'),
+        ("ru", "A&lt;b&gt;&amp;", '<span class="muted" lang="uz-Cyrl">(Б&lt;)</span>'),
+        ("uz_Cyrl", "Б&lt;", '<span class="muted" lang="uz-Latn">(A&lt;b&gt;&amp;)</span>'),
+    ],
+)
+def test_a_clients_names_are_escaped_and_the_other_form_stands_beside(language: str, name: str, other: str) -> None:
+    """Both forms as a template prints them (markup, each typed value escaped), and nothing beside a name
+    that has no other form."""
+    set_language(language)
+    typed = _Client(full_name="A<b>&", full_name_cyrl="Б<")
+    page = template_environment().from_string("{{ client_name(c) }}|{{ other_form(c) }}").render(c=typed)
+    assert page == f"{name}|{other}"
+    assert str(other_form(_Client(full_name="Oʻrinboyeva", full_name_cyrl=""))) == (
+        "" if language != "uz_Cyrl" else ('<span class="muted" lang="uz-Latn">(Oʻrinboyeva)</span>')
+    )
+    assert str(other_form(_Client())) == ""
 
 
 def test_the_reads_page_names_the_record_and_links_the_clause_instead_of_printing_codes(client, settings) -> None:  # type: ignore[no-untyped-def]
