@@ -31,6 +31,7 @@ from portal.access.policy import PolicyStore, categories_of
 from portal.access.redact import View, redact
 from portal.access.sharing import Decision, Plan, local_date
 from portal.access.vocabulary import PARTY_CATEGORIES
+from portal.access.ways import rows_by_ids
 
 T = TypeVar("T")
 log = logging.getLogger("portal.access")
@@ -222,8 +223,7 @@ class Access:
         if not wanted:
             return []
         plan = await self.plan(model, "read")
-        pk = model.id  # type: ignore[attr-defined]
-        rows = (await self.session.scalars(select(model).where(pk.in_(wanted)).order_by(pk))).all()
+        rows = (await self.session.scalars(rows_by_ids(model), {"ids": wanted})).all()
         decisions = [d for d in await plan.decide(self.session, rows, category) if d.allowed]
         await self._audit(plan, decisions, "list")
         return [redact(plan.shared, d) for d in decisions]
