@@ -196,7 +196,7 @@ async def withdraw_consent(access: Access, client_id: int, consent_id: int) -> N
 async def user_names(access: Access, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict((await access.session.execute(_USER_NAMES, {"ids": sorted(ids)})).all())
+    return dict((await access.session.execute(_USER_NAMES, {"ids": list(ids)})).all())
 
 
 _USER_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))  # built once
