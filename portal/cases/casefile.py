@@ -222,6 +222,9 @@ async def read_case(access: Access, case_id: int) -> CaseFile:
     )
 
 
+_CLIENT_OF_CASES = select(Case.id, Case.client_id).where(Case.id.in_(bindparam("ids", expanding=True)))  # built once
+
+
 async def client_of_cases(session: AsyncSession, case_ids: list[int]) -> dict[int, int]:
     """The client of each case, by the link column of cases the kernel has just let the actor see. No
     cases, no query: PostgreSQL holds row-level security's test before an empty IN's "false", row by row
@@ -229,9 +232,6 @@ async def client_of_cases(session: AsyncSession, case_ids: list[int]) -> dict[in
     if not case_ids:
         return {}
     return dict((await session.execute(_CLIENT_OF_CASES, {"ids": case_ids})).all())
-
-
-_CLIENT_OF_CASES = select(Case.id, Case.client_id).where(Case.id.in_(bindparam("ids", expanding=True)))  # built once
 
 
 async def cases_of_client(access: Access, client_id: int) -> list[View]:

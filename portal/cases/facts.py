@@ -193,13 +193,13 @@ async def withdraw_consent(access: Access, client_id: int, consent_id: int) -> N
         await access.record("consent.withdraw", "client", client_id, consent=consent_id)
 
 
+_USER_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))  # built once
+
+
 async def user_names(access: Access, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict((await access.session.execute(_USER_NAMES, {"ids": list(ids)})).all())
-
-
-_USER_NAMES = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))  # built once
 
 
 @dataclass(frozen=True)

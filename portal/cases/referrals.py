@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access.kernel import Access
 from portal.access.sharing import local_date
+from portal.access.ways import rows_by_ids
 from portal.cases import calendar, referral_notices
 from portal.cases.models import Case, Engagement, Referral, ReferralReview
 from portal.cases.referral_rules import ACTIONS, KINDS, TARGET, Facts, kind_of, why_not
@@ -84,10 +85,7 @@ async def tenant_names(access: Access, ids: set[int | None]) -> dict[int, dict[s
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {t.id: _names(t) for t in (await access.session.scalars(_TENANTS, {"ids": sorted(wanted)})).all()}
-
-
-_TENANTS = select(Tenant).where(Tenant.id.in_(bindparam("ids", expanding=True)))  # built once
+    return {t.id: _names(t) for t in (await access.session.scalars(rows_by_ids(Tenant), {"ids": sorted(wanted)})).all()}
 
 
 @dataclass

@@ -77,8 +77,13 @@ def _read_by_user(user: Any) -> ColumnElement[bool]:
     return exists().where(NotificationRead.notification_id == Notification.id, NotificationRead.user_id == user)
 
 
+def _unread_since(now: datetime) -> datetime:
+    """The oldest moment a notification still counts as unread (see UNREAD_DAYS)."""
+    return now - timedelta(days=UNREAD_DAYS)
+
+
 def _fresh(now: datetime) -> ColumnElement[bool]:
-    return Notification.created_at >= now - timedelta(days=UNREAD_DAYS)
+    return Notification.created_at >= _unread_since(now)
 
 
 # The header's count, built once with the person, tenant, audiences and day as parameters: every page
@@ -100,7 +105,7 @@ async def unread_stored(session: AsyncSession, actor: Actor, policy: PolicyStore
         "tenant": actor.tenant_id,
         "user": actor.user_id,
         "audiences": list(audiences_of(policy, actor)),
-        "since": now - timedelta(days=UNREAD_DAYS),
+        "since": _unread_since(now),
     }
     return int(await session.scalar(_UNREAD, values) or 0)
 
@@ -169,7 +174,7 @@ async def inbox(
     items = await derived_for(session, actor, policy, now)
     item_params = [encode(i.params) for i in items]
     names = await load_tenant_names(session, tenant_ids([n.params for n, _read in rows] + item_params))
-    horizon = now - timedelta(days=UNREAD_DAYS)
+    horizon = _unread_since(now)
     entries = [
         Entry(
             text=render(n.text, n.params, names),
